@@ -1,0 +1,113 @@
+"""A small Wishbone-like bus: its signature, an address decoder and a register-file helper.
+
+The protocol is Wishbone classic reduced to what the SoC needs. An initiator raises ``cyc``
+with ``adr`` (a word address), ``we``, ``sel`` (byte lanes) and ``dat_w`` and holds them
+until the subordinate answers with a one-cycle ``ack`` (done, ``dat_r`` valid for reads) or
+``err`` (no such address, or access refused). A subordinate may answer in the same cycle or
+any later one.
+"""
+
+from amaranth import Module, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+__all__ = ["BusSignature", "Decoder"]
+
+
+class BusSignature(wiring.Signature):
+    """The bus seen from its initiator.
+
+    Parameters
+    ----------
+    addr_width : int
+        Width of the word address; a 32-bit byte address space has 30.
+    """
+
+    def __init__(self, addr_width=30):
+        if not isinstance(addr_width, int) or not 1 <= addr_width <= 30:
+            raise ValueError(f"addr_width must be an integer from 1 to 30, not {addr_width!r}")
+        self.addr_width = addr_width
+        super().__init__({
+            "cyc": Out(1),
+            "we": Out(1),
+            "adr": Out(addr_width),
+            "sel": Out(4),
+            "dat_w": Out(32),
+            "dat_r": In(32),
+            "ack": In(1),
+            "err": In(1),
+        })
+
+    def __eq__(self, other):
+        return isinstance(other, BusSignature) and other.addr_width == self.addr_width
+
+    def __repr__(self):
+        return f"BusSignature(addr_width={self.addr_width})"
+
+
+class Decoder(wiring.Component):
+    """Routes one initiator to the subordinate whose window holds the address.
+
+    Windows are given in bytes and must be naturally aligned powers of two. An access that
+    falls in no window is answered with ``err`` one cycle later.
+
+    Parameters
+    ----------
+    windows : list of (str, int, int)
+        ``(name, base, size)`` for each subordinate; the subordinate's bus is the port
+        ``self.subs[name]``, with an address as wide as its window needs.
+    """
+
+    def __init__(self, windows):
+        names = set()
+        for name, base, size in windows:
+            if name in names:
+                raise ValueError(f"window name {name!r} is used twice")
+            names.add(name)
+            if size < 4 or size & (size - 1):
+                raise ValueError(f"window {name!r}: size must be a power of two >= 4, "
+                                 f"not {size:#x}")
+            if base % size:
+                raise ValueError(f"window {name!r}: base {base:#x} is not aligned to its "
+                                 f"size {size:#x}")
+        ordered = sorted(windows, key=lambda w: w[1])
+        for (n0, b0, s0), (n1, b1, _) in zip(ordered, ordered[1:]):
+            if b0 + s0 > b1:
+                raise ValueError(f"windows {n0!r} and {n1!r} overlap")
+        self._windows = list(windows)
+        members = {"bus": In(BusSignature())}
+        members["subs"] = Out(wiring.Signature({
+            name: Out(BusSignature(max(1, (size // 4 - 1).bit_length())))
+            for name, _, size in windows
+        }))
+        super().__init__(members)
+
+    def elaborate(self, platform):
+        m = Module()
+        bus = self.bus
+        hit_any = Signal()
+        for name, base, size in self._windows:
+            sub = getattr(self.subs, name)
+            hit = Signal(name=f"hit_{name}")
+            lo = (size // 4 - 1).bit_length()
+            m.d.comb += [
+                hit.eq((bus.adr >> lo) == (base >> 2 >> lo)),
+                sub.cyc.eq(bus.cyc & hit),
+                sub.we.eq(bus.we),
+                sub.adr.eq(bus.adr),
+                sub.sel.eq(bus.sel),
+                sub.dat_w.eq(bus.dat_w),
+            ]
+            with m.If(hit):
+                m.d.comb += [
+                    bus.dat_r.eq(sub.dat_r),
+                    bus.ack.eq(sub.ack),
+                    bus.err.eq(sub.err),
+                ]
+            hit_any = hit_any | hit
+        miss_err = Signal()
+        m.d.sync += miss_err.eq(bus.cyc & ~hit_any & ~miss_err)
+        with m.If(~hit_any):
+            m.d.comb += bus.err.eq(miss_err)
+        return m
+

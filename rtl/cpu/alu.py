@@ -1,0 +1,59 @@
+"""The integer ALU of RV32I: one function code selects the operation."""
+
+from amaranth import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .isa import Funct3
+
+__all__ = ["ALU"]
+
+
+class ALU(wiring.Component):
+    """Computes ``out = a <op> b``; ``alt`` selects SUB for ADD and SRA for SRL.
+
+    ``lt``/``ltu`` and ``eq`` serve the branch unit.
+    """
+
+    op: In(3)
+    alt: In(1)
+    a: In(32)
+    b: In(32)
+    out: Out(32)
+    eq: Out(1)
+    lt: Out(1)
+    ltu: Out(1)
+
+    def elaborate(self, platform):
+        m = Module()
+        a, b = self.a, self.b
+        m.d.comb += [
+            self.eq.eq(a == b),
+            self.lt.eq(a.as_signed() < b.as_signed()),
+            self.ltu.eq(a < b),
+        ]
+        shamt = b[0:5]
+        with m.Switch(self.op):
+            with m.Case(Funct3.ADD):
+                with m.If(self.alt):
+                    m.d.comb += self.out.eq(a - b)
+                with m.Else():
+                    m.d.comb += self.out.eq(a + b)
+            with m.Case(Funct3.SLL):
+                m.d.comb += self.out.eq(a << shamt)
+            with m.Case(Funct3.SLT):
+                m.d.comb += self.out.eq(self.lt)
+            with m.Case(Funct3.SLTU):
+                m.d.comb += self.out.eq(self.ltu)
+            with m.Case(Funct3.XOR):
+                m.d.comb += self.out.eq(a ^ b)
+            with m.Case(Funct3.SR):
+                with m.If(self.alt):
+                    m.d.comb += self.out.eq(a.as_signed() >> shamt)
+                with m.Else():
+                    m.d.comb += self.out.eq(a >> shamt)
+            with m.Case(Funct3.OR):
+                m.d.comb += self.out.eq(a | b)
+            with m.Case(Funct3.AND):
+                m.d.comb += self.out.eq(a & b)
+        return m

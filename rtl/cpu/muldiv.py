@@ -1,0 +1,98 @@
+"""The M extension: a one-cycle multiplier and an iterative (32-cycle) divider."""
+
+from amaranth import Cat, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .isa import Funct3
+
+__all__ = ["MulDiv"]
+
+
+class MulDiv(wiring.Component):
+    """Starts on ``start`` with ``op`` (the M-extension funct3), ``a`` and ``b``; raises
+    ``done`` for one cycle with ``result`` valid, one cycle later for a multiplication and
+    33 cycles later for a division.
+
+    Division by zero and signed overflow give the results the spec fixes (quotient all
+    ones and remainder the dividend; quotient ``-2**31`` and remainder 0).
+    """
+
+    start: In(1)
+    op: In(3)
+    a: In(32)
+    b: In(32)
+    done: Out(1)
+    result: Out(32)
+
+    def elaborate(self, platform):
+        m = Module()
+        op = Signal(3)
+        a_signed = (self.op == Funct3.MULH) | (self.op == Funct3.MULHSU) | \
+            (self.op == Funct3.DIV) | (self.op == Funct3.REM)
+        b_signed = (self.op == Funct3.MULH) | (self.op == Funct3.DIV) | (self.op == Funct3.REM)
+        a_neg = a_signed & self.a[31]
+        b_neg = b_signed & self.b[31]
+
+        product = Signal(64)
+        # Divider state: remainder:quotient shift register over the operands' magnitudes.
+        rem = Signal(33)
+        quo = Signal(32)
+        divisor = Signal(32)
+        count = Signal(range(33))
+        busy = Signal()
+        neg_q = Signal()
+        neg_r = Signal()
+        by_zero = Signal()
+        dividend = Signal(32)
+        is_mul = ~self.op[2]
+
+        with m.If(self.start):
+            m.d.sync += op.eq(self.op)
+            with m.If(is_mul):
+                m.d.sync += product.eq(
+                    Mux(a_signed, self.a.as_signed(), self.a) *
+                    Mux(b_signed, self.b.as_signed(), self.b))
+                m.d.sync += [busy.eq(0), count.eq(0)]
+            with m.Else():
+                m.d.sync += [
+                    rem.eq(0),
+                    quo.eq(Mux(a_neg, -self.a, self.a)),
+                    divisor.eq(Mux(b_neg, -self.b, self.b)),
+                    neg_q.eq(a_neg ^ b_neg),
+                    neg_r.eq(a_neg),
+                    by_zero.eq(self.b == 0),
+                    dividend.eq(self.a),
+                    count.eq(32),
+                    busy.eq(1),
+                ]
+        pending_mul = Signal()
+        m.d.sync += pending_mul.eq(self.start & is_mul)
+
+        with m.If(busy & (count != 0)):
+            shifted = Cat(quo[31], rem[0:32])
+            diff = shifted - divisor
+            fits = ~diff[32]
+            m.d.sync += [
+                rem.eq(Mux(fits, diff, shifted)),
+                quo.eq(Cat(fits, quo[0:31])),
+                count.eq(count - 1),
+            ]
+            with m.If(count == 1):
+                m.d.sync += busy.eq(0)
+        div_done = Signal()
+        m.d.sync += div_done.eq(busy & (count == 1))
+
+        quotient = Mux(by_zero, 0xFFFFFFFF, Mux(neg_q, -quo, quo))
+        remainder = Mux(by_zero, dividend, Mux(neg_r, -rem[0:32], rem[0:32]))
+        with m.Switch(op):
+            with m.Case(Funct3.MUL):
+                m.d.comb += self.result.eq(product[0:32])
+            with m.Case(Funct3.MULH, Funct3.MULHSU, Funct3.MULHU):
+                m.d.comb += self.result.eq(product[32:64])
+            with m.Case(Funct3.DIV, Funct3.DIVU):
+                m.d.comb += self.result.eq(quotient)
+            with m.Case(Funct3.REM, Funct3.REMU):
+                m.d.comb += self.result.eq(remainder)
+        m.d.comb += self.done.eq(pending_mul | div_done)
+        return m

@@ -1,0 +1,72 @@
+"""Physical memory protection: the entries' CSR state and a checker for one access.
+
+Privileged spec, "Physical Memory Protection": entries are matched in order, the lowest
+matching entry decides; M-mode is checked only against locked entries; with no match,
+M-mode is allowed and every other mode denied. Grain is 4 bytes, and every access the core
+makes is naturally aligned and at most 4 bytes, so an access never straddles an entry.
+"""
+
+from amaranth import Cat, Const, Module, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from .isa import Priv
+
+__all__ = ["PMP_ENTRIES", "PmpCfg", "PmpMode", "PmpChecker", "pmp_entry_layout"]
+
+PMP_ENTRIES = 8
+
+
+class PmpMode:
+    OFF, TOR, NA4, NAPOT = range(4)
+
+
+PmpCfg = data.StructLayout({
+    "r": 1, "w": 1, "x": 1, "a": 2, "_zero": 2, "l": 1,
+})
+
+pmp_entry_layout = data.StructLayout({"cfg": PmpCfg, "addr": 32})
+
+
+class PmpChecker(wiring.Component):
+    """Decides whether an access at ``addr`` by privilege ``priv`` is allowed.
+
+    ``need`` holds the permissions the access needs: bit 0 read, bit 1 write, bit 2
+    execute. ``allow`` is combinational.
+    """
+
+    def __init__(self, entries=PMP_ENTRIES):
+        self.entries = entries
+        super().__init__({
+            "pmp": In(data.ArrayLayout(pmp_entry_layout, entries)),
+            "addr": In(32),
+            "priv": In(Priv),
+            "need": In(3),
+            "allow": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        word = Cat(self.addr[2:32], Const(0, 2))  # compared with pmpaddr (address >> 2)
+        is_m = self.priv == Priv.M
+        allow = Signal()
+        m.d.comb += allow.eq(is_m)  # no entry matches
+        # Later assignments win in Amaranth, so walk from the last entry to the first.
+        for i in reversed(range(self.entries)):
+            entry = self.pmp[i]
+            cfg = entry.cfg
+            prev = self.pmp[i - 1].addr if i > 0 else 0
+            ones = entry.addr ^ (entry.addr + 1)  # NAPOT: trailing ones and the first zero
+            match = Signal(name=f"match{i}")
+            with m.Switch(cfg.a):
+                with m.Case(PmpMode.TOR):
+                    m.d.comb += match.eq((word >= prev) & (word < entry.addr))
+                with m.Case(PmpMode.NA4):
+                    m.d.comb += match.eq(word == entry.addr)
+                with m.Case(PmpMode.NAPOT):
+                    m.d.comb += match.eq((word & ~ones) == (entry.addr & ~ones))
+            perms = Cat(cfg.r, cfg.w, cfg.x)
+            with m.If(match):
+                m.d.comb += allow.eq((is_m & ~cfg.l) | ((perms & self.need) == self.need))
+        m.d.comb += self.allow.eq(allow)
+        return m

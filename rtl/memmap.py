@@ -1,0 +1,44 @@
+"""The SoC's physical memory map: one list that the gateware, the firmware's headers and
+linker script, and the documentation all read.
+
+Addresses follow QEMU ``virt`` where ``virt`` has the device, so that guests built for it
+find their devices where they expect them.
+"""
+
+from dataclasses import dataclass
+
+from .periph.clint import CLINT_REGS
+from .periph.finisher import FINISHER_REGS
+from .periph.uart import UART_REGS
+
+__all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map"]
+
+ROM_BASE = 0x0000_1000
+ROM_SIZE = 0x1000
+RAM_BASE = 0x8000_0000
+
+
+@dataclass(frozen=True)
+class Region:
+    """A window of the address space: ``name`` is also the C macro prefix."""
+
+    name: str
+    base: int
+    size: int
+    doc: str
+    regs: object = None  # the device's RegisterMap, if it has registers
+
+    @property
+    def end(self):
+        return self.base + self.size
+
+
+def memory_map(*, ram_size):
+    """The regions of a SoC with ``ram_size`` bytes of RAM, in address order."""
+    return [
+        Region("BOOTROM", ROM_BASE, ROM_SIZE, "boot ROM: reset vector of every hart"),
+        Region("FINISHER", 0x0010_0000, 0x1000, "test finisher (sifive,test0)", FINISHER_REGS),
+        Region("CLINT", 0x0200_0000, 0x1_0000, "CLINT: mtime, mtimecmp, msip", CLINT_REGS),
+        Region("UART0", 0x1000_0000, 0x1000, "UART0, ns16550a subset", UART_REGS),
+        Region("RAM", RAM_BASE, ram_size, "RAM"),
+    ]

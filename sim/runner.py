@@ -1,0 +1,143 @@
+"""Runs a bare-metal program on the simulated SoC and reports how the run ended."""
+
+import json
+import os
+import signal
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SimError
+from ..rtl.bootrom import ENTRY_WORD
+from ..rtl.memmap import RAM_BASE
+from .build import TOPLEVEL, SimConfig, build_model, verilator_env
+from .elf import read_program, to_words
+
+__all__ = ["RunResult", "run_elf"]
+
+NO_LIMIT = (1 << 64) - 1
+
+
+@dataclass
+class RunResult:
+    """How a run ended.
+
+    ``reason`` is ``finisher``, ``tohost``, ``max-cycles`` or ``interrupted``; ``passed``
+    is true only for a pass verdict; ``code`` is the failure code the program gave.
+    """
+
+    reason: str
+    passed: bool
+    code: int
+    cycles: int
+    seconds: float
+    output: str
+
+    @property
+    def exit_status(self):
+        if self.passed:
+            return 0
+        return {"max-cycles": 2, "interrupted": 130}.get(self.reason, 1)
+
+    def summary(self):
+        rate = self.cycles / self.seconds / 1e6 if self.seconds > 0 else 0.0
+        what = {
+            "finisher": "PASS (finisher)" if self.passed else
+                        f"FAIL (finisher, code {self.code})",
+            "tohost": "PASS (tohost)" if self.passed else f"FAIL (tohost, test {self.code})",
+            "max-cycles": "TIMEOUT (--max-cycles reached)",
+            "interrupted": "INTERRUPTED (Ctrl-C)",
+        }.get(self.reason, f"STOPPED ({self.reason})")
+        return (f"{what} after {self.cycles:,} cycles in {self.seconds:.2f} s "
+                f"({rate:.2f} M cycles/s)")
+
+
+def _verdict(reason, code):
+    if reason == "finisher":
+        return bool(code & 1), code >> 16
+    if reason == "tohost":
+        return code == 1, code >> 1
+    return False, 0
+
+
+def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
+            config=SimConfig()):
+    """Run the ELF at ``path`` from its entry point on hart 0 in M-mode.
+
+    Parameters
+    ----------
+    max_cycles : int or None
+        Stop after this many cycles (``None``: run until the program ends or Ctrl-C).
+    trace : path or None
+        Write an FST waveform there (builds a model with tracing).
+    echo : bool
+        Copy the UART's output to standard output as it is printed.
+    progress : callable or None
+        Receives status lines (model builds).
+    """
+    if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
+        raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
+    program = read_program(path, ram_base=RAM_BASE, ram_size=config.ram_size)
+    if trace is not None:
+        config = SimConfig(ram_size=config.ram_size, clock_hz=config.clock_hz, trace=True)
+    model = build_model(config, progress=progress)
+    verilator_env()
+
+    with tempfile.TemporaryDirectory(prefix="zerovisor-run-") as tmp:
+        tmp = Path(tmp)
+        words = to_words(RAM_BASE, program.segments)
+        run_cfg = {
+            "memories": {
+                "h.soc.ram.mem": sorted(words.items()),
+                "h.soc.rom.mem": [(ENTRY_WORD, program.entry)],
+            },
+            "max_cycles": NO_LIMIT if max_cycles is None else max_cycles,
+            "tohost": program.tohost,
+            "echo": echo,
+            "progress": progress is not None,
+            "result": str(tmp / "result.json"),
+        }
+        (tmp / "run.json").write_text(json.dumps(run_cfg))
+        test_args = []
+        if trace is not None:
+            test_args = ["--trace", "--trace-file", str(Path(trace).resolve())]
+        _simulate(model, tmp, test_args)
+        result_file = tmp / "result.json"
+        if not result_file.exists():
+            raise SimError("the simulator stopped without a result (interrupted or crashed)")
+        res = json.loads(result_file.read_text())
+    passed, code = _verdict(res["reason"], res["code"])
+    return RunResult(reason=res["reason"], passed=passed, code=code, cycles=res["cycles"],
+                     seconds=res["seconds"], output=res["output"])
+
+
+def _simulate(model, workdir, test_args):
+    from .build import _runner
+
+    runner = _runner()
+    env = {
+        "ZV_RUN": str(workdir / "run.json"),
+        "COCOTB_LOG_LEVEL": os.environ.get("COCOTB_LOG_LEVEL", "WARNING"),
+        "GPI_LOG_LEVEL": os.environ.get("GPI_LOG_LEVEL", "WARNING"),
+        "COCOTB_ANSI_OUTPUT": "0",
+    }
+    # Ctrl-C reaches the simulator too; it finishes the run cleanly and reports it,
+    # so the parent only has to wait.
+    previous = signal.signal(signal.SIGINT, lambda *_: None)
+    try:
+        runner.test(
+            test_module="zerovisor.sim.cocotb_main",
+            hdl_toplevel=TOPLEVEL,
+            hdl_toplevel_lang="verilog",
+            build_dir=model / "obj",
+            test_dir=workdir,
+            extra_env=env,
+            test_args=test_args,
+            results_xml=str(workdir / "results.xml"),
+            plusargs=["+verilator+quiet"],
+        )
+    except SystemExit as exc:
+        if not (workdir / "result.json").exists():
+            raise SimError(f"the simulator failed (exit status {exc.code})") from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
