@@ -16,12 +16,18 @@ def c_header(*, ram_size):
         "#ifndef ZEROVISOR_SOC_H",
         "#define ZEROVISOR_SOC_H",
         "",
+        "#ifdef __ASSEMBLER__",
+        "#define ZV_U(x) x",
+        "#else",
+        "#define ZV_U(x) x##u",
+        "#endif",
+        "",
     ]
     seen = set()
     for region in memory_map(ram_size=ram_size):
         lines.append(f"/* {region.doc} */")
-        lines.append(f"#define {region.name}_BASE 0x{region.base:08x}u")
-        lines.append(f"#define {region.name}_SIZE 0x{region.size:08x}u")
+        lines.append(f"#define {region.name}_BASE ZV_U(0x{region.base:08x})")
+        lines.append(f"#define {region.name}_SIZE ZV_U(0x{region.size:08x})")
         regs = region.regs
         if regs is None or regs.prefix in seen:
             lines.append("")
@@ -30,15 +36,15 @@ def c_header(*, ram_size):
         lines.append(f"/* {regs.doc} */")
         for reg in regs.registers:
             name = f"{regs.prefix}_{reg.name}"
-            lines.append(f"#define {name} 0x{reg.offset:x}u  /* {reg.access}: {reg.doc} */")
-            lines.append(f"#define {name}_WIDTH {reg.width}u")
+            lines.append(f"#define {name} ZV_U(0x{reg.offset:x})  /* {reg.access}: {reg.doc} */")
+            lines.append(f"#define {name}_WIDTH {reg.width}")
             if reg.count > 1:
-                lines.append(f"#define {name}_STRIDE {reg.stride}u")
-                lines.append(f"#define {name}_COUNT {reg.count}u")
+                lines.append(f"#define {name}_STRIDE {reg.stride}")
+                lines.append(f"#define {name}_COUNT {reg.count}")
             for field in reg.fields:
                 mask = ((1 << field.width) - 1) << field.offset
-                lines.append(f"#define {name}_{field.name}_SHIFT {field.offset}u")
-                lines.append(f"#define {name}_{field.name} 0x{mask:x}u  /* {field.doc} */")
+                lines.append(f"#define {name}_{field.name}_SHIFT {field.offset}")
+                lines.append(f"#define {name}_{field.name} ZV_U(0x{mask:x})  /* {field.doc} */")
         lines.append("")
     lines.append("#endif")
     return "\n".join(lines) + "\n"

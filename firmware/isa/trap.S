@@ -1,0 +1,74 @@
+/* Synchronous exceptions: cause, mtval and mepc of each, and MRET back. */
+#include "zvtest.h"
+TEST_BEGIN
+    /* ecall from M-mode */
+1:  ecall
+    CHECK_TRAP(1, 11)
+    la t6, 1b
+    li gp, 2
+    bne a5, t6, zv_fail
+    /* ebreak: mtval holds its address */
+2:  ebreak
+    CHECK_TRAP(3, 3)
+    la t6, 2b
+    li gp, 4
+    bne a6, t6, zv_fail
+    /* an illegal instruction: mtval holds it */
+    .word 0x0000000b
+    CHECK_TRAP(5, 2)
+    CHECK(6, a6, 0x0000000b)
+    .word 0xffffffff
+    CHECK_TRAP(7, 2)
+    .word 0x00000000
+    CHECK_TRAP(8, 2)
+    sret                      /* no S-mode */
+    CHECK_TRAP(9, 2)
+    /* misaligned loads and stores: mtval holds the address */
+    la s0, scratch
+    lw s1, 1(s0)
+    CHECK_TRAP(10, 4)
+    addi t6, s0, 1
+    li gp, 11
+    bne a6, t6, zv_fail
+    lh s1, 3(s0)
+    CHECK_TRAP(12, 4)
+    sw s1, 2(s0)
+    CHECK_TRAP(13, 6)
+    sh s1, 1(s0)
+    CHECK_TRAP(14, 6)
+    lhu s1, 2(s0)              /* aligned halfword: fine */
+    CHECK_NO_TRAP(15)
+    /* a misaligned jump target traps on the jump, which does not link */
+    li s3, 0
+    la s1, 3f
+    addi s1, s1, 2
+4:  jalr s3, 0(s1)
+    CHECK_TRAP(16, 0)
+    CHECK(17, s3, 0)
+    la t6, 4b
+    li gp, 18
+    bne a5, t6, zv_fail
+    j 5f
+3:  j zv_fail
+    j zv_fail
+5:  /* access faults: a load from nowhere, a store to ROM, a fetch from nowhere */
+    li s0, 0x20000000
+    lw s1, 0(s0)
+    CHECK_TRAP(19, 5)
+    CHECK(20, a6, 0x20000000)
+    li s0, BOOTROM_BASE
+    sw s1, 0(s0)
+    CHECK_TRAP(21, 7)
+    li s0, UART0_BASE
+    jalr ra, 0(s0)
+    CHECK_TRAP(22, 1)
+    CHECK(23, a6, UART0_BASE)
+    /* a trap saves MIE in MPIE and clears MIE; MPP holds M */
+    csrsi mstatus, 8
+    ecall
+    csrr s1, mstatus
+    li t6, 0x1888
+    and s1, s1, t6
+    CHECK(24, s1, 0x88)          /* MRET: MIE from MPIE, MPIE set, MPP to U */
+    PASS
+TEST_END

@@ -1,0 +1,111 @@
+"""``zerovisor run-elf`` and ``zerovisor sim``: verdicts, limits and every error a user can hit."""
+
+from tests.conftest import zerovisor
+from zerovisor.firmware.build import FIRMWARE_DIR, build_program, demo_elf
+from zerovisor.sim.runner import run_elf
+
+
+def test_demo_prints_its_greeting_and_passes_by_the_finisher(tmp_path):
+    result = run_elf(demo_elf(tmp_path), max_cycles=1_000_000, echo=False)
+    assert result.passed and result.reason == "finisher"
+    assert "Hello from zerovisor! hart 0, misa 0x40101101" in result.output
+    assert "sum of squares 1..100 = 338350" in result.output
+
+
+def test_sim_command_streams_the_uart_to_stdout():
+    run = zerovisor("sim", "--max-cycles", "1000000")
+    assert run.returncode == 0, run.stderr
+    assert "Hello from zerovisor!" in run.stdout
+    assert "PASS (finisher)" in run.stderr
+
+
+def test_finisher_failure_code_becomes_exit_status_1(tmp_path):
+    src = tmp_path / "fail.c"
+    src.write_text('#include "zv.h"\nint main(void) { zv_puts("bye\\n"); return 7; }\n')
+    elf = build_program([src], tmp_path)
+    run = zerovisor("run-elf", elf, "--max-cycles", "1000000")
+    assert run.returncode == 1
+    assert "FAIL (finisher, code 7)" in run.stderr
+    assert "bye" in run.stdout
+
+
+def test_cycle_limit_stops_a_program_that_never_ends(tmp_path):
+    src = tmp_path / "spin.c"
+    src.write_text('#include "zv.h"\nint main(void) { for (;;) ; }\n')
+    run = zerovisor("run-elf", build_program([src], tmp_path), "--max-cycles", "5000")
+    assert run.returncode == 2
+    assert "TIMEOUT" in run.stderr
+    assert "5,00" in run.stderr
+
+
+def test_missing_program_is_one_clear_line():
+    run = zerovisor("run-elf", "/no/such/program.elf")
+    assert run.returncode == 1
+    assert run.stderr.strip() == "zerovisor: error: /no/such/program.elf: no such file"
+
+
+def test_a_text_file_is_not_an_elf(tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("hello")
+    run = zerovisor("run-elf", path)
+    assert run.returncode == 1
+    assert "not an ELF file" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_a_64_bit_elf_is_refused(tmp_path):
+    import sys
+    run = zerovisor("run-elf", sys.executable)
+    assert run.returncode == 1
+    assert "not an RV32 ELF" in run.stderr
+
+
+def test_a_program_linked_outside_ram_is_refused(tmp_path):
+    src = tmp_path / "low.S"
+    src.write_text(".globl _start\n_start: j _start\n")
+    import subprocess
+    import sys
+    elf = tmp_path / "low.elf"
+    script = tmp_path / "low.ld"
+    script.write_text("SECTIONS { . = 0x20000000; .text : { *(.text) } }\n")
+    subprocess.run([sys.executable, "-m", "ziglang", "cc", "-target", "riscv32-freestanding-none",
+                    "-nostdlib", "-T", str(script), str(src), "-o", str(elf)], check=True)
+    run = zerovisor("run-elf", elf)
+    assert run.returncode == 1
+    assert "lies outside RAM" in run.stderr
+
+
+def test_a_truncated_elf_is_reported_as_damaged(tmp_path):
+    elf = build_program([FIRMWARE_DIR / "guests" / "hello.c"], tmp_path)
+    cut = tmp_path / "cut.elf"
+    cut.write_bytes(elf.read_bytes()[:60])
+    run = zerovisor("run-elf", cut)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    assert "cut.elf" in run.stderr
+
+
+def test_bad_max_cycles_is_refused_by_the_parser():
+    run = zerovisor("run-elf", "x.elf", "--max-cycles", "0")
+    assert run.returncode == 2
+    assert "must be at least 1" in run.stderr
+    run = zerovisor("run-elf", "x.elf", "--max-cycles", "lots")
+    assert "is not a whole number" in run.stderr
+
+
+def test_compiler_errors_reach_the_user(tmp_path):
+    import pytest
+
+    from zerovisor.errors import BuildError
+    src = tmp_path / "broken.c"
+    src.write_text("int main(void) { return undeclared; }\n")
+    with pytest.raises(BuildError, match="undeclared"):
+        build_program([src], tmp_path)
+
+
+def test_help_explains_the_commands():
+    run = zerovisor("--help")
+    assert run.returncode == 0
+    assert "run-elf" in run.stdout and "sim" in run.stdout
+    run = zerovisor("run-elf", "--help")
+    assert "tohost" in run.stdout and "exit status" in run.stdout
