@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import pytest
-
 from zerovisor.firmware.build import FIRMWARE_DIR, build_program
 
 

@@ -114,7 +114,8 @@ class Core(wiring.Component):
                            Mux(f3 == Funct3.SR, (f7 == 0) | (f7 == 0b0100000), 1))
         amo_ops = (AmoOp.ADD, AmoOp.SWAP, AmoOp.XOR, AmoOp.OR, AmoOp.AND, AmoOp.MIN,
                    AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU)
-        amo_ok = (f3 == 2) & ((is_lr & (rs2 == 0)) | is_sc | Cat(f5 == op for op in amo_ops).any())
+        amo_arith = Cat(f5 == op for op in amo_ops).any()
+        amo_ok = (f3 == 2) & ((is_lr & (rs2 == 0)) | is_sc | amo_arith)
         csr_writes = (f3 == Funct3.CSRRW) | (f3 == Funct3.CSRRWI) | (rs1 != 0)
         m.d.comb += [
             csr.addr.eq(ir[20:32]),

@@ -1,8 +1,9 @@
 """``zerovisor run-elf`` and ``zerovisor sim``: verdicts, limits and every error a user can hit."""
 
-from tests.conftest import zerovisor
 from zerovisor.firmware.build import FIRMWARE_DIR, build_program, demo_elf
 from zerovisor.sim.runner import run_elf
+
+from tests.conftest import zerovisor
 
 
 def test_demo_prints_its_greeting_and_passes_by_the_finisher(tmp_path):

@@ -1,0 +1,205 @@
+# amaranth: UnusedElaboratable=no
+"""Component tests of the bus decoder, RAM/ROM, UART, CLINT and finisher (amaranth.sim)."""
+
+import pytest
+from amaranth import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import Out, connect
+from amaranth.sim import Simulator
+from zerovisor.rtl.bus import BusSignature, Decoder
+from zerovisor.rtl.periph.clint import CLINT
+from zerovisor.rtl.periph.finisher import Finisher
+from zerovisor.rtl.periph.sram import SRAM
+from zerovisor.rtl.periph.uart import UART, UART_REGS
+from zerovisor.sim.bus_helpers import BusError, bus_read, bus_write
+
+
+def simulate(dut, testbench, processes=()):
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(testbench)
+    for process in processes:
+        sim.add_process(process)
+    sim.run()
+
+
+class _TwoSrams(wiring.Component):
+    bus: Out(BusSignature()).flip()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.dec = dec = Decoder([("a", 0x1000, 0x1000), ("b", 0x8000_0000, 0x4000)])
+        m.submodules.a = a = SRAM(size=0x1000, ports=1, writable=False, init=[0x11, 0x22])
+        m.submodules.b = b = SRAM(size=0x4000, ports=1)
+        connect(m, wiring.flipped(self.bus), dec.bus)
+        connect(m, dec.subs.a, a.bus0)
+        connect(m, dec.subs.b, b.bus0)
+        return m
+
+
+def test_decoder_routes_by_address_and_answers_err_elsewhere():
+    dut = _TwoSrams()
+
+    async def tb(ctx):
+        assert await bus_read(ctx, dut.bus, 0x1004) == 0x22
+        await bus_write(ctx, dut.bus, 0x8000_0010, 0xDEADBEEF)
+        assert await bus_read(ctx, dut.bus, 0x8000_0010) == 0xDEADBEEF
+        await bus_write(ctx, dut.bus, 0x8000_0010, 0x000000AA, sel=0b0001)
+        assert await bus_read(ctx, dut.bus, 0x8000_0010) == 0xDEADBEAA
+        with pytest.raises(BusError):
+            await bus_read(ctx, dut.bus, 0x4000_0000)   # no device
+        with pytest.raises(BusError):
+            await bus_write(ctx, dut.bus, 0x1000, 1)     # ROM refuses writes
+        assert await bus_read(ctx, dut.bus, 0x1000) == 0x11
+
+    simulate(dut, tb)
+
+
+@pytest.mark.parametrize("windows, message", [
+    ([("a", 0x1000, 0x1000), ("a", 0x2000, 0x1000)], "used twice"),
+    ([("a", 0x1000, 0x3000)], "power of two"),
+    ([("a", 0x1800, 0x1000)], "not aligned"),
+    ([("a", 0x0, 0x2000), ("b", 0x1000, 0x1000)], "overlap"),
+])
+def test_decoder_rejects_bad_windows(windows, message):
+    with pytest.raises(ValueError, match=message):
+        Decoder(windows)
+
+
+def test_constructor_errors_show_the_bad_value():
+    with pytest.raises(ValueError, match="not 3000"):
+        SRAM(size=3000)
+    with pytest.raises(ValueError, match="harts must be 1 to 8, not 9"):
+        CLINT(harts=9)
+    with pytest.raises(ValueError, match="divisor must be 1 to 65535, not 0"):
+        UART(divisor=0)
+
+
+def _reg(name):
+    return UART_REGS.offset(name)
+
+
+async def uart_write(ctx, bus, reg, value):
+    lane = reg % 4
+    await bus_write(ctx, bus, reg & ~3, value << (8 * lane), sel=1 << lane)
+
+
+async def uart_read(ctx, bus, reg):
+    lane = reg % 4
+    return (await bus_read(ctx, bus, reg & ~3, sel=1 << lane) >> (8 * lane)) & 0xFF
+
+
+def test_uart_sends_a_byte_serially_and_reports_busy():
+    dut = UART(divisor=1)
+    bits = []
+
+    async def tb(ctx):
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x60 == 0x60
+        await uart_write(ctx, dut.bus, _reg("RBR_THR"), 0xA5)
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x20 == 0  # busy
+        for _ in range(16 * 10 + 4):
+            bits.append(ctx.get(dut.tx))
+            await ctx.tick()
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x60 == 0x60
+
+    simulate(dut, tb)
+    # sample the middle of each 16-cycle bit: start, 8 data bits LSB first, stop
+    start = bits.index(0)
+    frame = [bits[start + 8 + 16 * i] for i in range(10)]
+    assert frame == [0, 1, 0, 1, 0, 0, 1, 0, 1, 1]
+
+
+def test_uart_receives_serial_and_injected_bytes_and_interrupts():
+    dut = UART(divisor=1, instant_tx=True)
+
+    async def line(ctx):
+        await ctx.tick().repeat(20)
+        for bit in [0, 1, 1, 0, 0, 0, 0, 1, 0, 1]:   # 0x43 'C'
+            ctx.set(dut.rx, bit)
+            await ctx.tick().repeat(16)
+
+    async def tb(ctx):
+        await uart_write(ctx, dut.bus, _reg("IER"), 0x01)
+        assert ctx.get(dut.irq) == 0
+        for _ in range(400):
+            if await uart_read(ctx, dut.bus, _reg("LSR")) & 1:
+                break
+        assert ctx.get(dut.irq) == 1
+        assert await uart_read(ctx, dut.bus, _reg("IIR_FCR")) == 0x04
+        assert await uart_read(ctx, dut.bus, _reg("RBR_THR")) == 0x43
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 1 == 0
+        assert ctx.get(dut.irq) == 0
+        ctx.set(dut.rx_inject, 1)
+        ctx.set(dut.rx_inject_data, ord("z"))
+        await ctx.tick()
+        ctx.set(dut.rx_inject, 0)
+        assert await uart_read(ctx, dut.bus, _reg("RBR_THR")) == ord("z")
+        # the divisor latch hides RBR/IER while DLAB is set
+        await uart_write(ctx, dut.bus, _reg("LCR"), 0x80)
+        await uart_write(ctx, dut.bus, _reg("RBR_THR"), 0x34)
+        assert await uart_read(ctx, dut.bus, _reg("RBR_THR")) == 0x34
+        await uart_write(ctx, dut.bus, _reg("LCR"), 0x03)
+        await uart_write(ctx, dut.bus, _reg("SCR"), 0x5A)
+        assert await uart_read(ctx, dut.bus, _reg("SCR")) == 0x5A
+
+    simulate(dut, tb, [line])
+
+
+def test_uart_instant_tx_strobes_each_written_byte():
+    dut = UART(instant_tx=True)
+    seen = []
+
+    async def watch(ctx):
+        async for _, _, strobe, data in ctx.tick().sample(dut.tx_strobe, dut.tx_data):
+            if strobe:
+                seen.append(data)
+
+    async def tb(ctx):
+        for c in b"ok":
+            assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x20
+            await uart_write(ctx, dut.bus, _reg("RBR_THR"), c)
+        await ctx.tick()
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.add_testbench(watch, background=True)
+    sim.run()
+    assert bytes(seen) == b"ok"
+
+
+def test_clint_timer_and_software_interrupts():
+    dut = CLINT(harts=2)
+
+    async def tb(ctx):
+        assert ctx.get(dut.mtip) == 0   # mtimecmp resets to all ones
+        await bus_write(ctx, dut.bus, 0x4008 + 4, 0)      # hart 1 mtimecmp high
+        now = await bus_read(ctx, dut.bus, 0xBFF8)
+        await bus_write(ctx, dut.bus, 0x4008, now + 10)   # hart 1 mtimecmp low
+        assert ctx.get(dut.mtip) == 0
+        await ctx.tick().repeat(12)
+        assert ctx.get(dut.mtip) == 0b10
+        await bus_write(ctx, dut.bus, 0x0000, 1)          # hart 0 msip
+        assert ctx.get(dut.msip) == 0b01
+        assert await bus_read(ctx, dut.bus, 0x0000) == 1
+        await bus_write(ctx, dut.bus, 0xBFF8 + 4, 7)      # mtime is writable
+        assert await bus_read(ctx, dut.bus, 0xBFFC) == 7
+
+    simulate(dut, tb)
+
+
+def test_finisher_reports_pass_and_fail_words_only():
+    dut = Finisher()
+
+    async def tb(ctx):
+        await bus_write(ctx, dut.bus, 0, 0x1234)
+        assert ctx.get(dut.done) == 0
+        await bus_write(ctx, dut.bus, 0, (9 << 16) | 0x3333)
+        assert ctx.get(dut.done) == 1
+        assert ctx.get(dut.passed) == 0 and ctx.get(dut.code) == 9
+        await ctx.tick()
+        assert ctx.get(dut.done) == 0
+        await bus_write(ctx, dut.bus, 0, 0x5555)
+        assert ctx.get(dut.passed) == 1
+
+    simulate(dut, tb)
