@@ -19,7 +19,10 @@ def build_isa(tmp_path_factory):
     return build
 
 
-def zerovisor(*args, timeout=600):
+@pytest.fixture
+def zerovisor():
     """Run the ``zerovisor`` command as a user would; returns the completed process."""
-    return subprocess.run([sys.executable, "-m", "zerovisor", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout)
+    def run(*args, timeout=600):
+        return subprocess.run([sys.executable, "-m", "zerovisor", *map(str, args)],
+                              capture_output=True, text=True, timeout=timeout)
+    return run

@@ -4,8 +4,6 @@
 import pytest
 from zerovisor.firmware.build import FIRMWARE_DIR
 
-from tests.conftest import zerovisor
-
 GROUPS = sorted(p.stem for p in (FIRMWARE_DIR / "isa").glob("*.S"))
 
 
@@ -15,14 +13,14 @@ def test_every_group_of_the_issue_is_covered():
 
 
 @pytest.mark.parametrize("group", GROUPS)
-def test_isa_group_passes(group, build_isa):
+def test_isa_group_passes(group, build_isa, zerovisor):
     elf = build_isa(group)
     run = zerovisor("run-elf", elf, "--max-cycles", "200000", "--quiet")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "PASS (tohost)" in run.stderr
 
 
-def test_failed_check_reports_its_number(build_isa, tmp_path):
+def test_failed_check_reports_its_number(build_isa, tmp_path, zerovisor):
     # The frame must be able to fail: check 3 compares 0 with 1.
     src = tmp_path / "fails.S"
     src.write_text('#include "zvtest.h"\nTEST_BEGIN\n li s0, 0\n CHECK(3, s0, 1)\n PASS\n'
@@ -32,7 +30,7 @@ def test_failed_check_reports_its_number(build_isa, tmp_path):
     assert "FAIL (tohost, test 3)" in run.stderr
 
 
-def test_unexpected_trap_fails_the_check_after_it(build_isa, tmp_path):
+def test_unexpected_trap_fails_the_check_after_it(build_isa, tmp_path, zerovisor):
     src = tmp_path / "traps.S"
     src.write_text('#include "zvtest.h"\nTEST_BEGIN\n ecall\n CHECK_NO_TRAP(5)\n PASS\n'
                    'TEST_END\n')

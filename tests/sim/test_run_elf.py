@@ -3,8 +3,6 @@
 from zerovisor.firmware.build import FIRMWARE_DIR, build_program, demo_elf
 from zerovisor.sim.runner import run_elf
 
-from tests.conftest import zerovisor
-
 
 def test_demo_prints_its_greeting_and_passes_by_the_finisher(tmp_path):
     result = run_elf(demo_elf(tmp_path), max_cycles=1_000_000, echo=False)
@@ -13,14 +11,14 @@ def test_demo_prints_its_greeting_and_passes_by_the_finisher(tmp_path):
     assert "sum of squares 1..100 = 338350" in result.output
 
 
-def test_sim_command_streams_the_uart_to_stdout():
+def test_sim_command_streams_the_uart_to_stdout(zerovisor):
     run = zerovisor("sim", "--max-cycles", "1000000")
     assert run.returncode == 0, run.stderr
     assert "Hello from zerovisor!" in run.stdout
     assert "PASS (finisher)" in run.stderr
 
 
-def test_finisher_failure_code_becomes_exit_status_1(tmp_path):
+def test_finisher_failure_code_becomes_exit_status_1(tmp_path, zerovisor):
     src = tmp_path / "fail.c"
     src.write_text('#include "zv.h"\nint main(void) { zv_puts("bye\\n"); return 7; }\n')
     elf = build_program([src], tmp_path)
@@ -30,7 +28,7 @@ def test_finisher_failure_code_becomes_exit_status_1(tmp_path):
     assert "bye" in run.stdout
 
 
-def test_cycle_limit_stops_a_program_that_never_ends(tmp_path):
+def test_cycle_limit_stops_a_program_that_never_ends(tmp_path, zerovisor):
     src = tmp_path / "spin.c"
     src.write_text('#include "zv.h"\nint main(void) { for (;;) ; }\n')
     run = zerovisor("run-elf", build_program([src], tmp_path), "--max-cycles", "5000")
@@ -39,13 +37,13 @@ def test_cycle_limit_stops_a_program_that_never_ends(tmp_path):
     assert "5,00" in run.stderr
 
 
-def test_missing_program_is_one_clear_line():
+def test_missing_program_is_one_clear_line(zerovisor):
     run = zerovisor("run-elf", "/no/such/program.elf")
     assert run.returncode == 1
     assert run.stderr.strip() == "zerovisor: error: /no/such/program.elf: no such file"
 
 
-def test_a_text_file_is_not_an_elf(tmp_path):
+def test_a_text_file_is_not_an_elf(tmp_path, zerovisor):
     path = tmp_path / "notes.txt"
     path.write_text("hello")
     run = zerovisor("run-elf", path)
@@ -54,14 +52,14 @@ def test_a_text_file_is_not_an_elf(tmp_path):
     assert "Traceback" not in run.stderr
 
 
-def test_a_64_bit_elf_is_refused(tmp_path):
+def test_a_64_bit_elf_is_refused(tmp_path, zerovisor):
     import sys
     run = zerovisor("run-elf", sys.executable)
     assert run.returncode == 1
     assert "not an RV32 ELF" in run.stderr
 
 
-def test_a_program_linked_outside_ram_is_refused(tmp_path):
+def test_a_program_linked_outside_ram_is_refused(tmp_path, zerovisor):
     src = tmp_path / "low.S"
     src.write_text(".globl _start\n_start: j _start\n")
     import subprocess
@@ -76,7 +74,7 @@ def test_a_program_linked_outside_ram_is_refused(tmp_path):
     assert "lies outside RAM" in run.stderr
 
 
-def test_a_truncated_elf_is_reported_as_damaged(tmp_path):
+def test_a_truncated_elf_is_reported_as_damaged(tmp_path, zerovisor):
     elf = build_program([FIRMWARE_DIR / "guests" / "hello.c"], tmp_path)
     cut = tmp_path / "cut.elf"
     cut.write_bytes(elf.read_bytes()[:60])
@@ -86,7 +84,7 @@ def test_a_truncated_elf_is_reported_as_damaged(tmp_path):
     assert "cut.elf" in run.stderr
 
 
-def test_bad_max_cycles_is_refused_by_the_parser():
+def test_bad_max_cycles_is_refused_by_the_parser(zerovisor):
     run = zerovisor("run-elf", "x.elf", "--max-cycles", "0")
     assert run.returncode == 2
     assert "must be at least 1" in run.stderr
@@ -104,7 +102,7 @@ def test_compiler_errors_reach_the_user(tmp_path):
         build_program([src], tmp_path)
 
 
-def test_help_explains_the_commands():
+def test_help_explains_the_commands(zerovisor):
     run = zerovisor("--help")
     assert run.returncode == 0
     assert "run-elf" in run.stdout and "sim" in run.stdout
