@@ -4,6 +4,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from rich.markup import escape
+
 from .errors import ZerovisorError
 
 __all__ = ["main"]
@@ -41,8 +43,27 @@ def _parser():
 
     sim = sub.add_parser("sim", help="build the demo program and run it in simulation",
                          description="Build the demo program (firmware/guests/hello.c) "
-                         "and run it on the simulated SoC.")
+                         "and run it on the simulated SoC. Given a layout file, check it "
+                         "first (running the partitions needs the boot firmware and VMM, "
+                         "which are not written yet).")
+    sim.add_argument("layout", nargs="?", metavar="LAYOUT.toml", type=Path,
+                     help="a partition layout (see examples/)")
     _run_options(sim)
+
+    check = sub.add_parser("check", help="validate a layout file and show its partitions",
+                           description="Validate a layout file and print its partition "
+                           "table. Exit status: 0 valid, 2 invalid (each problem on a line "
+                           "naming file, line, table and field).")
+    check.add_argument("layout", metavar="LAYOUT.toml", type=Path, nargs="+")
+    check.add_argument("--out", metavar="DIR", type=Path,
+                       help="also write the generated files there: zv_partitions.h/.bin "
+                       "(the firmware's partition table), NAME.dts per partition, soc.json")
+
+    schema = sub.add_parser("schema", help="print the JSON Schema of layout files",
+                            description="Print the JSON Schema of layout files, for "
+                            "editors that complete and check TOML against a schema.")
+    schema.add_argument("-o", "--output", metavar="FILE", type=Path,
+                        help="write it to FILE instead of standard output")
     return parser
 
 
@@ -82,6 +103,68 @@ def _run(program, args, console):
     return result.exit_status
 
 
+def _show(plan, console):
+    from .generate import summary_tables
+    for table in summary_tables(plan):
+        console.print(table)
+    if plan.parked_harts:
+        console.print(f"parked harts (no partition): {', '.join(map(str, plan.parked_harts))}")
+
+
+def _check(args, console):
+    from rich.console import Console
+
+    from .generate import write_outputs
+    from .layout import LayoutError, load_layout
+    from .plan import plan_layout
+    out = Console(width=max(Console().width, 100))
+    status = 0
+    for path in args.layout:
+        try:
+            plan = plan_layout(load_layout(path))
+        except LayoutError as exc:
+            for problem in exc.problems:
+                console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
+                              soft_wrap=True)
+            status = 2
+            continue
+        _show(plan, out)
+        if args.out is not None:
+            folder = args.out / path.stem if len(args.layout) > 1 else args.out
+            for written in write_outputs(plan, folder):
+                out.print(f"wrote {written}", highlight=False)
+        out.print(f"[green]{path}: valid[/]", highlight=False)
+    return status
+
+
+def _schema(args):
+    import json
+
+    from .layout import Layout
+    text = json.dumps(Layout.model_json_schema(mode="validation"), indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text)
+    return 0
+
+
+def _sim_layout(args, console):
+    from .layout import LayoutError, load_layout
+    from .plan import plan_layout
+    try:
+        plan = plan_layout(load_layout(args.layout))
+    except LayoutError as exc:
+        for problem in exc.problems:
+            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
+                              soft_wrap=True)
+        return 2
+    _show(plan, console)
+    raise ZerovisorError("running a partition layout needs the boot firmware and VMM, "
+                         "which are not written yet; `zerovisor sim` without a layout runs "
+                         "the demo on hart 0")
+
+
 def main(argv=None):
     from rich.console import Console
     console = Console(stderr=True)
@@ -93,13 +176,20 @@ def main(argv=None):
     try:
         if args.command == "run-elf":
             return _run(args.program, args, console)
+        if args.command == "check":
+            return _check(args, console)
+        if args.command == "schema":
+            return _schema(args)
         if args.command == "sim":
+            if args.layout is not None:
+                return _sim_layout(args, console)
             from .firmware.build import demo_elf
             from .sim.build import cache_dir
             elf = demo_elf(cache_dir() / "demo")
             return _run(elf, args, console)
     except ZerovisorError as exc:
-        console.print(f"[bold red]zerovisor: error:[/] {exc}", highlight=False)
+        console.print(f"[bold red]zerovisor: error:[/] {escape(str(exc))}", highlight=False,
+                      soft_wrap=True)
         return 1
     except KeyboardInterrupt:
         console.print("[bold red]zerovisor: interrupted[/]")

@@ -1,0 +1,49 @@
+"""Sizes and clock rates as people write them: ``"64K"``, ``"1M"``, ``"50MHz"``."""
+
+import re
+
+__all__ = ["parse_size", "parse_clock", "format_size"]
+
+_SIZE = re.compile(r"^\s*(\d+)\s*([KMG]?)(?:i?B)?\s*$", re.IGNORECASE)
+_CLOCK = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kMG]?)Hz\s*$", re.IGNORECASE)
+_SCALE = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+_HZ = {"": 1, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000}
+
+
+def parse_size(value):
+    """Bytes from an integer or a string such as ``"64K"``, ``"1M"``, ``"4KiB"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a size such as \"64K\", not {value!r}")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a size cannot be negative ({value})")
+        return value
+    if isinstance(value, str):
+        m = _SIZE.match(value)
+        if m:
+            return int(m[1]) * _SCALE[m[2].upper()]
+    raise ValueError(f"expected a size such as \"64K\", \"1M\" or a number of bytes, "
+                     f"not {value!r}")
+
+
+def parse_clock(value):
+    """Hertz from an integer or a string such as ``"50MHz"``, ``"12.5 MHz"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a clock rate such as \"50MHz\", not {value!r}")
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, str):
+        m = _CLOCK.match(value)
+        if m:
+            hz = float(m[1]) * _HZ[m[2].upper()]
+            if hz >= 1 and hz == int(hz):
+                return int(hz)
+    raise ValueError(f"expected a clock rate such as \"50MHz\" or a number of hertz, "
+                     f"not {value!r}")
+
+
+def format_size(n):
+    for unit, scale in (("M", 1 << 20), ("K", 1 << 10)):
+        if n >= scale and n % scale == 0:
+            return f"{n // scale}{unit}"
+    return str(n)
