@@ -32,6 +32,8 @@ class SoC(wiring.Component):
         Initial RAM words (a preloaded image, as on an FPGA board).
     entry : int
         Address the boot ROM jumps to.
+    fault : str or None
+        Test-only fault injected into the core (see :class:`~.cpu.core.Core`).
     """
 
     uart_tx: Out(1)
@@ -46,7 +48,7 @@ class SoC(wiring.Component):
     rvfi: Out(RVFISignature())
 
     def __init__(self, *, ram_size=512 * 1024, clock_hz=50_000_000, sim=False, ram_init=(),
-                 entry=RAM_BASE):
+                 entry=RAM_BASE, fault=None):
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
                 not 4096 <= ram_size <= 16 << 20:
             raise ValueError(f"ram_size must be a power of two from 4 KiB to 16 MiB, "
@@ -58,13 +60,14 @@ class SoC(wiring.Component):
         self.sim = sim
         self.ram_init = list(ram_init)
         self.entry = entry
+        self.fault = fault
         self.memory_map = memory_map(ram_size=ram_size)
         super().__init__()
 
     def elaborate(self, platform):
         m = Module()
         regions = {r.name: r for r in self.memory_map}
-        m.submodules.cpu = cpu = Core(hartid=0, reset_addr=ROM_BASE)
+        m.submodules.cpu = cpu = Core(hartid=0, reset_addr=ROM_BASE, fault=self.fault)
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
                                       init=boot_rom(self.entry))
         m.submodules.ram = ram = SRAM(size=self.ram_size, init=self.ram_init)

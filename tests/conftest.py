@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+
 from zerovisor.firmware.build import FIRMWARE_DIR, build_program
 
 

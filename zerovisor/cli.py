@@ -25,7 +25,8 @@ program writes the test finisher (0x00100000: 0x5555 passes, (code << 16) | 0x33
 fails), stores to its `tohost` symbol (1 passes, 2n+1 fails test n), at --max-cycles,
 or on Ctrl-C.
 
-exit status: 0 pass, 1 fail, 2 cycle limit reached, 130 interrupted.
+exit status: 0 pass, 1 fail, 2 cycle limit reached, 3 lockstep divergence,
+130 interrupted.
 """
 
 
@@ -83,6 +84,13 @@ def _run_options(parser):
     parser.add_argument("--trace", metavar="FILE.fst", type=Path,
                         help="write an FST waveform of the whole run (slower; builds a "
                         "tracing model once)")
+    parser.add_argument("--trace-retire", metavar="FILE", type=Path,
+                        help="write every retired instruction to FILE as text (pc, "
+                        "instruction, disassembly, register and memory effects)")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="check every retired instruction against the riscv-model "
+                        "reference (RV32IM; CSR, A and trap instructions are skipped and "
+                        "counted); stops at the first divergence")
     parser.add_argument("--quiet", action="store_true",
                         help="print only the verdict, not the UART output or progress")
 
@@ -96,8 +104,13 @@ def _status(console):
 def _run(program, args, console):
     from .sim.runner import run_elf
     result = run_elf(program, max_cycles=args.max_cycles, trace=args.trace,
-                     echo=not args.quiet, progress=None if args.quiet else _status(console))
+                     echo=not args.quiet, progress=None if args.quiet else _status(console),
+                     lockstep=args.lockstep, trace_retire=args.trace_retire)
     sys.stdout.flush()
+    if result.divergence:
+        console.print(escape(result.divergence), highlight=False, soft_wrap=True)
+    if result.lockstep:
+        console.print(result.lockstep, highlight=False)
     style = "green" if result.passed else "red"
     console.print(f"[bold {style}]{result.summary()}[/]", highlight=False)
     return result.exit_status

@@ -35,6 +35,9 @@ class Core(wiring.Component):
         Value of ``mhartid``.
     reset_addr : int
         Address of the first instruction fetched after reset.
+    fault : str or None
+        Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
+        flipped, so that tests can show the lockstep checker catching a wrong core.
     """
 
     ibus: Out(BusSignature())
@@ -45,12 +48,15 @@ class Core(wiring.Component):
     mtime: In(64)
     rvfi: Out(RVFISignature())
 
-    def __init__(self, *, hartid=0, reset_addr=0x1000):
+    def __init__(self, *, hartid=0, reset_addr=0x1000, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
             raise ValueError(f"reset_addr must be a word-aligned 32-bit address, "
                              f"not {reset_addr!r}")
+        if fault not in (None, "xor"):
+            raise ValueError(f"fault must be None or \"xor\", not {fault!r}")
         self.hartid = hartid
         self.reset_addr = reset_addr
+        self.fault = fault
         super().__init__()
 
     def elaborate(self, platform):
@@ -366,9 +372,12 @@ class Core(wiring.Component):
                 with m.Elif(is_[Opcode.BRANCH] | is_[Opcode.MISC_MEM]):
                     retire(Mux(jumps, jump_target, pc4))
                 with m.Else():
+                    result = alu.out
+                    if self.fault == "xor":
+                        result = alu.out ^ (is_[Opcode.OP] & (f3 == Funct3.XOR))
                     value = Mux(is_[Opcode.LUI], imm_u,
                                 Mux(is_[Opcode.AUIPC], pc + imm_u,
-                                    Mux(jumps, pc4, alu.out)))
+                                    Mux(jumps, pc4, result)))
                     retire(Mux(jumps, jump_target, pc4), value)
 
             with m.State("MEM"):

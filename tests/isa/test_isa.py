@@ -2,6 +2,7 @@
 ``zerovisor run-elf`` on the Verilator model, passing by the tohost convention."""
 
 import pytest
+
 from zerovisor.firmware.build import FIRMWARE_DIR
 
 GROUPS = sorted(p.stem for p in (FIRMWARE_DIR / "isa").glob("*.S"))

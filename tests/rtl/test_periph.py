@@ -6,6 +6,7 @@ from amaranth import Module
 from amaranth.lib import wiring
 from amaranth.lib.wiring import Out, connect
 from amaranth.sim import Simulator
+
 from zerovisor.rtl.bus import BusSignature, Decoder
 from zerovisor.rtl.periph.clint import CLINT
 from zerovisor.rtl.periph.finisher import Finisher

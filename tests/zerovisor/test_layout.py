@@ -4,8 +4,8 @@ outputs."""
 import json
 
 import pytest
-from zerovisor.firmware.build import build_program
 
+from zerovisor.firmware.build import build_program
 from zerovisor.generate import (
     device_tree,
     partition_blob,
