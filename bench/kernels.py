@@ -1,0 +1,182 @@
+"""The core benchmark: compute kernels (bench/kernels.c, -O2) on the simulated SoC.
+
+Every kernel's result is checked against the value computed here in Python; cycles and
+instructions come from the program's own mcycle/minstret. Usage:
+
+    python bench/kernels.py            # writes bench/results/core.json
+"""
+
+import json
+import math
+import os
+import platform
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+MASK = 0xFFFFFFFF
+KERNELS = ["matmul", "crc32", "isort", "listwalk", "statemachine", "strsearch", "mixed"]
+
+
+class _Lcg:
+    def __init__(self, seed):
+        self.x = seed
+
+    def __call__(self):
+        self.x = (self.x * 1664525 + 1013904223) & MASK
+        return self.x
+
+
+def _crc_bits(crc, bits):
+    for _ in range(bits):
+        crc = (crc >> 1) ^ (0xEDB88320 if crc & 1 else 0)
+    return crc
+
+
+def expected_results():
+    """Each kernel's result, computed the way bench/kernels.c computes it."""
+    out = {}
+    r = _Lcg(1)
+    a, b = [[0] * 16 for _ in range(16)], [[0] * 16 for _ in range(16)]
+    for i in range(16):
+        for j in range(16):
+            a[i][j] = (r() >> 24) - 128
+            b[i][j] = (r() >> 24) - 128
+    s = 0
+    for i in range(16):
+        for j in range(16):
+            s = (s * 31 + sum(a[i][k] * b[k][j] for k in range(16))) & MASK
+    out["matmul"] = s
+
+    r = _Lcg(2)
+    crc = 0xFFFFFFFF
+    for _ in range(1024):
+        crc = _crc_bits(crc ^ (r() >> 24), 8)
+    out["crc32"] = ~crc & MASK
+
+    r = _Lcg(3)
+    arr = sorted(r() for _ in range(200))
+    out["isort"] = sum(v * (i + 1) for i, v in enumerate(arr)) & MASK
+
+    r = _Lcg(4)
+    order = list(range(256))
+    for i in range(255, 0, -1):
+        j = r() % (i + 1)
+        order[i], order[j] = order[j], order[i]
+    value, nxt = [0] * 256, [None] * 256
+    for i in range(256):
+        value[order[i]] = r() >> 16
+        nxt[order[i]] = order[i + 1] if i + 1 < 256 else None
+    s = 0
+    for p in range(8):
+        n = order[0]
+        while n is not None:
+            s = (((s ^ value[n]) * 3) + p) & MASK
+            n = nxt[n]
+    out["listwalk"] = s
+
+    r = _Lcg(5)
+    alphabet = "abc 123 ,.;xyz 7890 "
+    text = "".join(alphabet[(r() >> 24) % len(alphabet)] for _ in range(2047))
+    state, words, numbers, symbols = "space", 0, 0, 0
+    for c in text:
+        digit, letter = c.isdigit(), "a" <= c <= "z"
+        if state == "space":
+            if digit:
+                state, numbers = "number", numbers + 1
+            elif letter:
+                state, words = "word", words + 1
+            elif c != " ":
+                symbols += 1
+        elif state == "word":
+            if digit:
+                state, numbers = "number", numbers + 1
+            elif not letter:
+                state = "space"
+                symbols += c != " "
+        else:
+            if letter:
+                state, words = "word", words + 1
+            elif not digit:
+                state = "space"
+                symbols += c != " "
+    out["statemachine"] = (words * 1000000 + numbers * 1000 + symbols) & MASK
+
+    r = _Lcg(6)
+    text = "".join(chr(ord("a") + (r() >> 24) % 4) for _ in range(2047))
+    found = 0
+    for p, pat in enumerate(["abc", "dda", "bbb", "cab"]):
+        found += (p + 1) * sum(text.startswith(pat, t) for t in range(len(text)))
+    out["strsearch"] = found
+
+    r = _Lcg(7)
+    acc = 0
+    for rnd in range(4):
+        m = [[r() >> 20 for _ in range(8)] for _ in range(8)]
+        trace = sum(m[i][k] * m[k][i] for i in range(8) for k in range(8))
+        crc = _crc_bits(trace & MASK, 32)
+        hops, n, count = 0, order[rnd], 0
+        while n is not None and hops < 64:
+            hops += value[n] & 7
+            n = nxt[n]
+            count += 1
+        acc = (((acc * 7) & MASK) ^ crc ^ hops ^ (trace // 3)) & MASK
+    out["mixed"] = acc
+    return out
+
+
+_LINE = re.compile(r"kernel (\w+) result 0x([0-9a-f]+) cycles (\d+) instret (\d+)")
+
+
+def parse_output(text):
+    """``{name: (result, cycles, instret)}`` from the program's UART output."""
+    return {m[1]: (int(m[2], 16), int(m[3]), int(m[4])) for m in _LINE.finditer(text)}
+
+
+def build_kernels(out_dir):
+    from zerovisor.firmware.build import build_program
+    return build_program([HERE / "kernels.c"], out_dir)
+
+
+def main():
+    from zerovisor.sim.build import SimConfig, build_model
+    from zerovisor.sim.runner import run_elf
+    model = build_model(SimConfig(), progress=print)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.monotonic()
+        result = run_elf(build_kernels(tmp), echo=False)
+        wall = time.monotonic() - start
+    if not result.passed:
+        sys.exit(f"kernels did not pass: {result.summary()}")
+    measured = parse_output(result.output)
+    expected = expected_results()
+    kernels = {}
+    for name in KERNELS:
+        value, cycles, instret = measured[name]
+        if value != expected[name]:
+            sys.exit(f"{name}: result 0x{value:08x}, expected 0x{expected[name]:08x}")
+        kernels[name] = {"cycles": cycles, "instret": instret,
+                         "cpi": round(cycles / instret, 3)}
+    geomean = math.exp(sum(math.log(k["cpi"]) for k in kernels.values()) / len(kernels))
+    record = {
+        "benchmark": "compute kernels (bench/kernels.c, clang -O2), single-hart SoC",
+        "kernels": kernels,
+        "cpi_geomean": round(geomean, 3),
+        "sim_cycles": result.cycles,
+        "sim_seconds": round(result.seconds, 3),
+        "sim_mcycles_per_second": round(result.cycles / result.seconds / 1e6, 3),
+        "run_wall_seconds": round(wall, 2),
+        "verilator_build_seconds": float((model / "build_seconds").read_text()),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average": round(os.getloadavg()[0], 2),
+    }
+    out = HERE / "results" / "core.json"
+    out.write_text(json.dumps(record, indent=2) + "\n")
+    print(json.dumps(record, indent=2))
+
+
+if __name__ == "__main__":
+    main()
