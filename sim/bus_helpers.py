@@ -8,22 +8,23 @@ class BusError(Exception):
     """The subordinate answered ``err``."""
 
 
-async def _transfer(ctx, bus, addr, *, we, data=0, sel=0b1111, timeout=64):
+async def _transfer(ctx, bus, addr, *, we, data=0, sel=0b1111):
+    """One request, answered one cycle later (see :mod:`zerovisor.rtl.bus.wishbone`)."""
     ctx.set(bus.cyc, 1)
     ctx.set(bus.we, we)
     ctx.set(bus.adr, addr >> 2)
     ctx.set(bus.sel, sel)
     ctx.set(bus.dat_w, data)
-    for _ in range(timeout):
-        ack, err, dat_r = ctx.get(bus.ack), ctx.get(bus.err), ctx.get(bus.dat_r)
-        await ctx.tick()
-        if ack or err:
-            ctx.set(bus.cyc, 0)
-            ctx.set(bus.we, 0)
-            if err:
-                raise BusError(f"bus error at 0x{addr:08x}")
-            return dat_r
-    raise TimeoutError(f"no answer from the bus at 0x{addr:08x} in {timeout} cycles")
+    await ctx.tick()
+    ctx.set(bus.cyc, 0)
+    ctx.set(bus.we, 0)
+    ack, err, dat_r = ctx.get(bus.ack), ctx.get(bus.err), ctx.get(bus.dat_r)
+    await ctx.tick()
+    if err:
+        raise BusError(f"bus error at 0x{addr:08x}")
+    if not ack:
+        raise TimeoutError(f"no answer from the bus at 0x{addr:08x} one cycle later")
+    return dat_r
 
 
 async def bus_read(ctx, bus, addr, *, sel=0b1111):

@@ -1,10 +1,12 @@
-"""A small Wishbone-like bus: its signature, an address decoder and a register-file helper.
+"""A small Wishbone-like bus with a fixed latency: its signature and an address decoder.
 
-The protocol is Wishbone classic reduced to what the SoC needs. An initiator raises ``cyc``
-with ``adr`` (a word address), ``we``, ``sel`` (byte lanes) and ``dat_w`` and holds them
-until the subordinate answers with a one-cycle ``ack`` (done, ``dat_r`` valid for reads) or
-``err`` (no such address, or access refused). A subordinate may answer in the same cycle or
-any later one.
+A cycle in which the initiator raises ``cyc`` is one request: ``adr`` (a word address),
+``we``, ``sel`` (byte lanes) and ``dat_w`` describe it. The subordinate answers exactly one
+cycle later with ``ack`` (done; ``dat_r`` holds read data) or ``err`` (no such address, or
+access refused), and takes effect (writes, read side effects) in the request's cycle. An
+initiator may therefore issue a request every cycle, which is what lets the pipelined core
+fetch one instruction per cycle from block RAM. There is no stall yet: every subordinate
+accepts every request (the multi-core interconnect adds arbitration).
 """
 
 from amaranth import Module, Signal
@@ -49,7 +51,9 @@ class Decoder(wiring.Component):
     """Routes one initiator to the subordinate whose window holds the address.
 
     Windows are given in bytes and must be naturally aligned powers of two. An access that
-    falls in no window is answered with ``err`` one cycle later.
+    falls in no window is answered with ``err`` one cycle later. The answer is taken from
+    the subordinate addressed in the previous cycle, so requests may follow each other
+    back to back across windows.
 
     Parameters
     ----------
@@ -86,6 +90,7 @@ class Decoder(wiring.Component):
         m = Module()
         bus = self.bus
         hit_any = Signal()
+        answering = []
         for name, base, size in self._windows:
             sub = getattr(self.subs, name)
             hit = Signal(name=f"hit_{name}")
@@ -98,16 +103,20 @@ class Decoder(wiring.Component):
                 sub.sel.eq(bus.sel),
                 sub.dat_w.eq(bus.dat_w),
             ]
-            with m.If(hit):
+            was_hit = Signal(name=f"was_hit_{name}")
+            m.d.sync += was_hit.eq(bus.cyc & hit)
+            answering.append((was_hit, sub))
+            hit_any = hit_any | hit
+        for was_hit, sub in answering:
+            with m.If(was_hit):
                 m.d.comb += [
                     bus.dat_r.eq(sub.dat_r),
                     bus.ack.eq(sub.ack),
                     bus.err.eq(sub.err),
                 ]
-            hit_any = hit_any | hit
         miss_err = Signal()
-        m.d.sync += miss_err.eq(bus.cyc & ~hit_any & ~miss_err)
-        with m.If(~hit_any):
-            m.d.comb += bus.err.eq(miss_err)
+        m.d.sync += miss_err.eq(bus.cyc & ~hit_any)
+        with m.If(miss_err):
+            m.d.comb += bus.err.eq(1)
         return m
 

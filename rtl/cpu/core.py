@@ -1,10 +1,20 @@
-"""An RV32IMA_Zicsr_Zifencei core with M and U modes.
+"""An RV32IMA_Zicsr_Zifencei core with M and U modes: a three-stage in-order pipeline.
 
-Organisation: a multi-cycle sequencer (fetch, execute, memory or M-extension wait) around
-functional units in their own modules: :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
-:class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`. Instruction and data buses are separate
-ports, and the register file is block RAM read in the fetch cycle, so that the same units
-can later be arranged as an in-order pipeline.
+- **F** presents the next fetch address to the instruction bus; block RAM answers in the
+  next cycle. The fetch is checked by PMP and by the physical memory attributes (PMA:
+  which addresses hold memory that can be executed) before it is issued.
+- **E** decodes the word as it arrives, reads the register file (asynchronously, with a
+  bypass from W), executes, resolves branches, accesses CSRs, takes traps and interrupts
+  and issues the data access. Every exception is decided here, with PMP and PMA checks
+  on the data address, so nothing younger has had an effect when a trap is taken.
+- **W** receives load data (one cycle after the request), writes the register file and
+  reports the retired instruction on the ``rvfi`` port.
+
+Fetching runs one instruction ahead of E; a taken branch, jump, trap, MRET or FENCE.I
+redirects it and costs one bubble. Multiplication takes two cycles in E, division 34;
+an AMO reads, then writes, in two. Functional units live in their own modules:
+:class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
+:class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`.
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal
@@ -14,16 +24,37 @@ from amaranth.lib.wiring import In, Out
 from ..bus import BusSignature
 from .alu import ALU
 from .csr import CSRFile
-from .isa import EBREAK, ECALL, MRET, WFI, AmoOp, Cause, Funct3, Opcode, Priv
+from .decoder import Decoder, sext
+from .isa import AmoOp, Cause, Funct3, Priv
 from .muldiv import MulDiv
 from .pmp import PmpChecker
 from .rvfi import RVFISignature
 
-__all__ = ["Core"]
+__all__ = ["Core", "Pma"]
 
 
-def _sext(value):
-    return Cat(value, value[-1].replicate(32 - len(value)))
+class Pma:
+    """A physical memory attribute region: ``size`` bytes at ``base`` and what it allows."""
+
+    def __init__(self, base, size, *, read=True, write=True, execute=False):
+        self.base, self.size = base, size
+        self.read, self.write, self.execute = read, write, execute
+
+    def __repr__(self):
+        perms = "".join(c if f else "-" for c, f in zip("rwx", (self.read, self.write,
+                                                                self.execute)))
+        return f"Pma(0x{self.base:08x}, 0x{self.size:x}, {perms})"
+
+
+def _pma_allows(addr, regions, kind):
+    """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute)."""
+    allowed = Const(0, 1)
+    for region in regions:
+        if getattr(region, kind):
+            inside = (addr >= region.base) & (addr < region.base + region.size) \
+                if region.base + region.size < 2**32 else (addr >= region.base)
+            allowed = allowed | inside
+    return allowed
 
 
 class Core(wiring.Component):
@@ -35,6 +66,8 @@ class Core(wiring.Component):
         Value of ``mhartid``.
     reset_addr : int
         Address of the first instruction fetched after reset.
+    pma : list of :class:`Pma` or None
+        The physical memory attributes; ``None`` allows everything everywhere.
     fault : str or None
         Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
         flipped, so that tests can show the lockstep checker catching a wrong core.
@@ -48,7 +81,7 @@ class Core(wiring.Component):
     mtime: In(64)
     rvfi: Out(RVFISignature())
 
-    def __init__(self, *, hartid=0, reset_addr=0x1000, fault=None):
+    def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
             raise ValueError(f"reset_addr must be a word-aligned 32-bit address, "
                              f"not {reset_addr!r}")
@@ -56,194 +89,132 @@ class Core(wiring.Component):
             raise ValueError(f"fault must be None or \"xor\", not {fault!r}")
         self.hartid = hartid
         self.reset_addr = reset_addr
+        self.pma = pma if pma is not None else [Pma(0, 2**32, execute=True)]
         self.fault = fault
         super().__init__()
 
     def elaborate(self, platform):
         m = Module()
+        m.submodules.dec = dec = Decoder()
         m.submodules.alu = alu = ALU()
         m.submodules.muldiv = muldiv = MulDiv()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid)
         m.submodules.pmp_i = pmp_i = PmpChecker()
         m.submodules.pmp_d = pmp_d = PmpChecker()
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
-        rp1 = regs.read_port()
-        rp2 = regs.read_port()
+        rp1 = regs.read_port(domain="comb")
+        rp2 = regs.read_port(domain="comb")
         wp = regs.write_port()
+        ibus, dbus, rvfi = self.ibus, self.dbus, self.rvfi
 
         m.d.comb += [
             csr.msip.eq(self.msip), csr.mtip.eq(self.mtip), csr.meip.eq(self.meip),
             csr.mtime.eq(self.mtime),
             pmp_i.pmp.eq(csr.pmp), pmp_d.pmp.eq(csr.pmp),
         ]
-
-        # --- architectural and sequencing state -----------------------------------------
-        pc = Signal(32, init=self.reset_addr)
-        ir = Signal(32)
-        fetch_fault = Signal()
-        mem_addr = Signal(32)
-        mem_wdata = Signal(32)
-        mem_sel = Signal(4)
-        mem_we = Signal()
-        mem_rdata = Signal(32)  # for the trace: what the read phase returned
-        amo_old = Signal(32)
-        resv_valid = Signal()
-        resv_addr = Signal(30)
-        order = Signal(64)
-        intr_seen = Signal()  # the next retired instruction opens an interrupt handler
-
-        # --- decode --------------------------------------------------------------------
-        opcode = ir[2:7]
-        rd, f3, rs1, rs2, f7 = ir[7:12], ir[12:15], ir[15:20], ir[20:25], ir[25:32]
-        f5 = ir[27:32]
-        r1, r2 = rp1.data, rp2.data
-        imm_i = _sext(ir[20:32])
-        imm_s = _sext(Cat(ir[7:12], ir[25:32]))
-        imm_b = _sext(Cat(Const(0, 1), ir[8:12], ir[25:31], ir[7], ir[31]))
-        imm_u = Cat(Const(0, 12), ir[12:32])
-        imm_j = _sext(Cat(Const(0, 1), ir[21:31], ir[20], ir[12:20], ir[31]))
-        pc4 = pc + 4
         priv = csr.priv
 
-        is_ = {op: Signal(name=f"is_{op.name.lower()}") for op in Opcode}
-        for op, sig in is_.items():
-            m.d.comb += sig.eq((opcode == op.value) & (ir[0:2] == 0b11))
-        is_m = is_[Opcode.OP] & (f7 == 0b0000001)
-        is_csr = is_[Opcode.SYSTEM] & (f3 != Funct3.PRIV) & (f3 != 4)
-        is_lr = is_[Opcode.AMO] & (f5 == AmoOp.LR)
-        is_sc = is_[Opcode.AMO] & (f5 == AmoOp.SC)
-
-        # Which instructions exist, given operands and privilege.
-        legal = Signal()
-        alt_ok = (f3 == Funct3.ADD) | (f3 == Funct3.SR)
-        shift_imm_ok = Mux(f3 == Funct3.SLL, f7 == 0,
-                           Mux(f3 == Funct3.SR, (f7 == 0) | (f7 == 0b0100000), 1))
-        amo_ops = (AmoOp.ADD, AmoOp.SWAP, AmoOp.XOR, AmoOp.OR, AmoOp.AND, AmoOp.MIN,
-                   AmoOp.MAX, AmoOp.MINU, AmoOp.MAXU)
-        amo_arith = Cat(f5 == op for op in amo_ops).any()
-        amo_ok = (f3 == 2) & ((is_lr & (rs2 == 0)) | is_sc | amo_arith)
-        csr_writes = (f3 == Funct3.CSRRW) | (f3 == Funct3.CSRRWI) | (rs1 != 0)
+        # --- F: fetch --------------------------------------------------------------------
+        fetch_pc = Signal(32, init=self.reset_addr)
+        pend = Signal()            # a fetch answer (or a fetch fault) arrives this cycle
+        pend_pc = Signal(32)
+        pend_fault = Signal()
+        hold = Signal()            # E keeps an instruction it could not finish
+        hold_insn = Signal(32)
+        hold_pc = Signal(32)
+        hold_fault = Signal()
         m.d.comb += [
-            csr.addr.eq(ir[20:32]),
-            csr.writes.eq(csr_writes),
+            pmp_i.addr.eq(fetch_pc), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
+            ibus.adr.eq(fetch_pc[2:32]), ibus.sel.eq(0b1111),
         ]
-        m.d.comb += legal.eq(
-            is_[Opcode.LUI] | is_[Opcode.AUIPC] | is_[Opcode.JAL]
-            | (is_[Opcode.JALR] & (f3 == 0))
-            | (is_[Opcode.BRANCH] & (f3 != 2) & (f3 != 3))
-            | (is_[Opcode.LOAD] & (f3 != 3) & (f3 < 6))
-            | (is_[Opcode.STORE] & (f3 < 3))
-            | (is_[Opcode.OP_IMM] & shift_imm_ok)
-            | (is_[Opcode.OP] & ((f7 == 0) | (f7 == 1) | ((f7 == 0b0100000) & alt_ok)))
-            | (is_[Opcode.MISC_MEM] & (f3 < 2))
-            | (is_[Opcode.AMO] & amo_ok)
-            | (is_[Opcode.SYSTEM] & ((ir == ECALL) | (ir == EBREAK)
-                                     | ((ir == MRET) & (priv == Priv.M))
-                                     | ((ir == WFI) & ((priv == Priv.M) | ~csr.tw))))
-            | (is_csr & ~csr.illegal)
-        )
+        fetch_ok = pmp_i.allow & _pma_allows(fetch_pc, self.pma, "execute")
 
-        # --- functional units ----------------------------------------------------------
-        alu_b = Mux(is_[Opcode.OP] | is_[Opcode.BRANCH], r2, imm_i)
+        # --- E: the instruction and its operands ----------------------------------------
+        e_valid = pend | hold
+        e_insn = Mux(hold, hold_insn, ibus.dat_r)
+        e_pc = Mux(hold, hold_pc, pend_pc)
+        e_fetch_fault = Mux(hold, hold_fault, pend_fault | ibus.err)
+        m.d.comb += [
+            dec.insn.eq(e_insn), dec.priv.eq(priv), dec.tw.eq(csr.tw),
+            dec.csr_illegal.eq(csr.illegal),
+            csr.addr.eq(e_insn[20:32]), csr.writes.eq(dec.csr_writes),
+            rp1.addr.eq(dec.rs1), rp2.addr.eq(dec.rs2),
+        ]
+
+        # W's registers, declared here for the bypass into E.
+        w_valid = Signal()
+        w_rd = Signal(5)
+        w_writes = Signal()
+        w_value = Signal(32)
+        w_load = Signal()
+        w_f3 = Signal(3)
+        w_addr = Signal(32)
+        load_value = Signal(32)
+        w_result = Mux(w_load, load_value, w_value)
+
+        def bypass(reg, data):
+            hit = w_valid & w_writes & (w_rd == reg) & (reg != 0)
+            return Mux(hit, w_result, data)
+
+        r1 = Signal(32)
+        r2 = Signal(32)
+        m.d.comb += [r1.eq(bypass(dec.rs1, rp1.data)), r2.eq(bypass(dec.rs2, rp2.data))]
+
+        # --- E: execution units ----------------------------------------------------------
         m.d.comb += [
             alu.a.eq(r1),
-            alu.b.eq(alu_b),
-            alu.op.eq(f3),
-            alu.alt.eq(f7[5] & (is_[Opcode.OP] | (f3 == Funct3.SR))),
-            muldiv.op.eq(f3),
-            muldiv.a.eq(r1),
-            muldiv.b.eq(r2),
+            alu.b.eq(Mux(dec.op | dec.branch, r2, dec.imm_i)),
+            alu.op.eq(dec.f3),
+            alu.alt.eq(dec.alu_alt),
+            muldiv.op.eq(dec.f3), muldiv.a.eq(r1), muldiv.b.eq(r2),
         ]
-        branch_taken = Signal()
-        with m.Switch(f3):
+        taken = Signal()
+        with m.Switch(dec.f3):
             with m.Case(Funct3.BEQ):
-                m.d.comb += branch_taken.eq(alu.eq)
+                m.d.comb += taken.eq(alu.eq)
             with m.Case(Funct3.BNE):
-                m.d.comb += branch_taken.eq(~alu.eq)
+                m.d.comb += taken.eq(~alu.eq)
             with m.Case(Funct3.BLT):
-                m.d.comb += branch_taken.eq(alu.lt)
+                m.d.comb += taken.eq(alu.lt)
             with m.Case(Funct3.BGE):
-                m.d.comb += branch_taken.eq(~alu.lt)
+                m.d.comb += taken.eq(~alu.lt)
             with m.Case(Funct3.BLTU):
-                m.d.comb += branch_taken.eq(alu.ltu)
+                m.d.comb += taken.eq(alu.ltu)
             with m.Case(Funct3.BGEU):
-                m.d.comb += branch_taken.eq(~alu.ltu)
-
-        # Control transfer target and whether it is taken.
-        jump_target = Signal(32)
+                m.d.comb += taken.eq(~alu.ltu)
+        target = Signal(32)
         jumps = Signal()
-        with m.If(is_[Opcode.JAL]):
-            m.d.comb += [jump_target.eq(pc + imm_j), jumps.eq(1)]
-        with m.Elif(is_[Opcode.JALR]):
-            m.d.comb += [jump_target.eq((r1 + imm_i) & ~1), jumps.eq(1)]
+        with m.If(dec.jal):
+            m.d.comb += [target.eq(e_pc + dec.imm_j), jumps.eq(1)]
+        with m.Elif(dec.jalr):
+            m.d.comb += [target.eq((r1 + dec.imm_i) & ~1), jumps.eq(1)]
         with m.Else():
-            m.d.comb += [jump_target.eq(pc + imm_b), jumps.eq(is_[Opcode.BRANCH] & branch_taken)]
+            m.d.comb += [target.eq(e_pc + dec.imm_b), jumps.eq(dec.branch & taken)]
+        pc4 = e_pc + 4
 
-        # Data access: address, lanes, alignment, permission.
-        is_mem = is_[Opcode.LOAD] | is_[Opcode.STORE] | is_[Opcode.AMO]
-        is_write = is_[Opcode.STORE] | (is_[Opcode.AMO] & ~is_lr)
-        is_read = is_[Opcode.LOAD] | (is_[Opcode.AMO] & ~is_sc)
+        # Data access: address, lanes, alignment, permissions.
+        is_mem = dec.load | dec.store | dec.amo
+        is_write = dec.store | (dec.amo & ~dec.lr)
+        is_read = dec.load | (dec.amo & ~dec.sc)
         daddr = Signal(32)
-        m.d.comb += daddr.eq(r1 + Mux(is_[Opcode.AMO], 0,
-                                      Mux(is_[Opcode.STORE], imm_s, imm_i)))
-        size = f3[0:2]  # 0 byte, 1 half, 2 word
+        m.d.comb += daddr.eq(r1 + Mux(dec.amo, 0, Mux(dec.store, dec.imm_s, dec.imm_i)))
+        size = dec.f3[0:2]
         misaligned = ((size == 1) & daddr[0]) | ((size == 2) & (daddr[0:2] != 0))
-        sel = Mux(size == 0, Const(1, 4) << daddr[0:2],
-                  Mux(size == 1, Const(0b11, 4) << Cat(Const(0, 1), daddr[1]), 0b1111))
+        lanes = Mux(size == 0, Const(1, 4) << daddr[0:2],
+                    Mux(size == 1, Const(0b11, 4) << Cat(Const(0, 1), daddr[1]), 0b1111))
         store_data = Mux(size == 0, r2[0:8].replicate(4),
                          Mux(size == 1, r2[0:16].replicate(2), r2))
         m.d.comb += [
-            pmp_d.addr.eq(daddr),
-            pmp_d.priv.eq(csr.data_priv),
+            pmp_d.addr.eq(daddr), pmp_d.priv.eq(csr.data_priv),
             pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1))),
-            pmp_i.addr.eq(pc),
-            pmp_i.priv.eq(priv),
-            pmp_i.need.eq(0b100),
         ]
+        mem_ok = pmp_d.allow \
+            & (~is_read | _pma_allows(daddr, self.pma, "read")) \
+            & (~is_write | _pma_allows(daddr, self.pma, "write"))
 
-        # Loaded value, extended.
-        lane_data = Signal(32)
-        m.d.comb += lane_data.eq(self.dbus.dat_r >> Cat(Const(0, 3), mem_addr[0:2]))
-        load_f3 = Signal(3)
-        load_value = Signal(32)
-        with m.Switch(load_f3):
-            with m.Case(Funct3.LB):
-                m.d.comb += load_value.eq(_sext(lane_data[0:8]))
-            with m.Case(Funct3.LH):
-                m.d.comb += load_value.eq(_sext(lane_data[0:16]))
-            with m.Case(Funct3.LBU):
-                m.d.comb += load_value.eq(lane_data[0:8])
-            with m.Case(Funct3.LHU):
-                m.d.comb += load_value.eq(lane_data[0:16])
-            with m.Default():
-                m.d.comb += load_value.eq(lane_data)
-
-        # AMO arithmetic on the loaded word.
-        amo_new = Signal(32)
-        old = amo_old
-        with m.Switch(f5):
-            with m.Case(AmoOp.SWAP):
-                m.d.comb += amo_new.eq(r2)
-            with m.Case(AmoOp.ADD):
-                m.d.comb += amo_new.eq(old + r2)
-            with m.Case(AmoOp.XOR):
-                m.d.comb += amo_new.eq(old ^ r2)
-            with m.Case(AmoOp.AND):
-                m.d.comb += amo_new.eq(old & r2)
-            with m.Case(AmoOp.OR):
-                m.d.comb += amo_new.eq(old | r2)
-            with m.Case(AmoOp.MIN):
-                m.d.comb += amo_new.eq(Mux(old.as_signed() < r2.as_signed(), old, r2))
-            with m.Case(AmoOp.MAX):
-                m.d.comb += amo_new.eq(Mux(old.as_signed() > r2.as_signed(), old, r2))
-            with m.Case(AmoOp.MINU):
-                m.d.comb += amo_new.eq(Mux(old < r2, old, r2))
-            with m.Case(AmoOp.MAXU):
-                m.d.comb += amo_new.eq(Mux(old > r2, old, r2))
-
-        # CSR new value.
-        csr_src = Mux(f3[2], rs1, r1)
-        with m.Switch(f3[0:2]):
+        # CSR instructions' new value.
+        csr_src = Mux(dec.f3[2], dec.rs1, r1)
+        with m.Switch(dec.f3[0:2]):
             with m.Case(1):
                 m.d.comb += csr.wdata.eq(csr_src)
             with m.Case(2):
@@ -251,172 +222,246 @@ class Core(wiring.Component):
             with m.Case(3):
                 m.d.comb += csr.wdata.eq(csr.rdata & ~csr_src)
 
-        # --- retirement and traps ------------------------------------------------------
-        rvfi = self.rvfi
-        m.d.comb += [
-            rvfi.order.eq(order),
-            rvfi.insn.eq(ir),
-            rvfi.mode.eq(priv),
-            rvfi.pc_rdata.eq(pc),
-            rvfi.rs1_addr.eq(rs1),
-            rvfi.rs2_addr.eq(rs2),
-            rvfi.rs1_rdata.eq(r1),
-            rvfi.rs2_rdata.eq(r2),
-            rvfi.intr.eq(intr_seen),
-        ]
+        # AMO arithmetic on the word read in the AMO's first cycle.
+        amo_old = dbus.dat_r
+        amo_new = Signal(32)
+        with m.Switch(e_insn[27:32]):
+            with m.Case(AmoOp.SWAP):
+                m.d.comb += amo_new.eq(r2)
+            with m.Case(AmoOp.ADD):
+                m.d.comb += amo_new.eq(amo_old + r2)
+            with m.Case(AmoOp.XOR):
+                m.d.comb += amo_new.eq(amo_old ^ r2)
+            with m.Case(AmoOp.AND):
+                m.d.comb += amo_new.eq(amo_old & r2)
+            with m.Case(AmoOp.OR):
+                m.d.comb += amo_new.eq(amo_old | r2)
+            with m.Case(AmoOp.MIN):
+                m.d.comb += amo_new.eq(Mux(amo_old.as_signed() < r2.as_signed(), amo_old, r2))
+            with m.Case(AmoOp.MAX):
+                m.d.comb += amo_new.eq(Mux(amo_old.as_signed() > r2.as_signed(), amo_old, r2))
+            with m.Case(AmoOp.MINU):
+                m.d.comb += amo_new.eq(Mux(amo_old < r2, amo_old, r2))
+            with m.Case(AmoOp.MAXU):
+                m.d.comb += amo_new.eq(Mux(amo_old > r2, amo_old, r2))
 
-        def finish(next_pc, trap=False):
-            m.d.sync += [pc.eq(next_pc), order.eq(order + 1), intr_seen.eq(0)]
-            m.d.comb += [rvfi.valid.eq(1), rvfi.pc_wdata.eq(next_pc), rvfi.trap.eq(trap)]
-            m.next = "FETCH"
+        alu_result = alu.out
+        if self.fault == "xor":
+            alu_result = alu.out ^ (dec.op & (dec.f3 == Funct3.XOR))
+        value = Mux(dec.lui, dec.imm_u, Mux(dec.auipc, e_pc + dec.imm_u,
+                                            Mux(dec.jal | dec.jalr, pc4, alu_result)))
 
-        def retire(next_pc, value=None, mem=False):
-            """The instruction completes: write rd, trace it, go on at ``next_pc``."""
-            if value is not None:
-                m.d.comb += [wp.addr.eq(rd), wp.data.eq(value), wp.en.eq(rd != 0)]
-                m.d.comb += [rvfi.rd_addr.eq(rd), rvfi.rd_wdata.eq(Mux(rd != 0, value, 0))]
-            if mem:
-                m.d.comb += [
-                    rvfi.mem_addr.eq(Cat(Const(0, 2), mem_addr[2:32])),
-                    rvfi.mem_rmask.eq(Mux(is_read, mem_sel, 0)),
-                    rvfi.mem_wmask.eq(Mux(mem_we, mem_sel, 0)),
-                    rvfi.mem_rdata.eq(mem_rdata),
-                    rvfi.mem_wdata.eq(mem_wdata),
-                ]
-            m.d.comb += csr.retire.eq(1)
-            finish(next_pc)
+        # --- E: sequencing -------------------------------------------------------------
+        md_busy = Signal()       # a multiplication or division is under way
+        amo_read = Signal()      # an AMO's read was issued; its write follows
+        resv_valid = Signal()
+        resv_addr = Signal(30)
+        intr_seen = Signal()
+        order = Signal(64)
+        wfi_wait = Signal()
 
-        def trap(cause, tval, intr=False):
+        e_done = Signal()        # E's instruction leaves E this cycle
+        redirect = Signal()
+        redirect_to = Signal(32)
+        # What E hands to W when it finishes.
+        n_writes = Signal()
+        n_value = Signal(32)
+        n_load = Signal()
+        n_next = Signal(32)
+        n_trap = Signal()
+        n_mem_addr = Signal(32)
+        n_mem_rmask = Signal(4)
+        n_mem_wmask = Signal(4)
+        n_mem_wdata = Signal(32)
+        n_mem_rdata = Signal(32)
+
+        def finish(next_pc, *, writes=False, result=0):
+            m.d.comb += [e_done.eq(1), n_next.eq(next_pc), n_writes.eq(writes),
+                         n_value.eq(result)]
+
+        def trap(cause, tval, *, intr=False):
             m.d.comb += [
-                csr.trap.eq(1),
-                csr.trap_cause.eq(cause),
-                csr.trap_intr.eq(intr),
-                csr.trap_pc.eq(pc),
-                csr.trap_tval.eq(tval),
+                csr.trap.eq(1), csr.trap_cause.eq(cause), csr.trap_intr.eq(intr),
+                csr.trap_pc.eq(e_pc), csr.trap_tval.eq(tval),
+                redirect.eq(1), redirect_to.eq(csr.trap_vector),
             ]
             m.d.sync += resv_valid.eq(0)
             if intr:
-                m.d.sync += [pc.eq(csr.trap_vector), intr_seen.eq(1)]
-                m.next = "FETCH"
+                m.d.sync += intr_seen.eq(1)
             else:
-                finish(csr.trap_vector, trap=True)
+                finish(csr.trap_vector)
+                m.d.comb += n_trap.eq(1)
 
-        # --- sequencer -----------------------------------------------------------------
-        m.d.comb += [
-            rp1.addr.eq(self.ibus.dat_r[15:20]),
-            rp2.addr.eq(self.ibus.dat_r[20:25]),
-            rp1.en.eq(self.ibus.ack),
-            rp2.en.eq(self.ibus.ack),
-            self.ibus.adr.eq(pc[2:32]),
-            self.ibus.sel.eq(0b1111),
-            self.dbus.adr.eq(mem_addr[2:32]),
-            self.dbus.sel.eq(mem_sel),
-            self.dbus.we.eq(mem_we),
-            self.dbus.dat_w.eq(mem_wdata),
-        ]
+        def access(addr, we, sel, data):
+            m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(addr[2:32]), dbus.we.eq(we),
+                         dbus.sel.eq(sel), dbus.dat_w.eq(data),
+                         n_mem_addr.eq(Cat(Const(0, 2), addr[2:32]))]
 
-        with m.FSM(init="FETCH"):
-            with m.State("FETCH"):
-                with m.If(~pmp_i.allow):
-                    m.d.sync += fetch_fault.eq(1)
-                    m.next = "EXEC"
-                with m.Else():
-                    m.d.comb += self.ibus.cyc.eq(1)
-                    with m.If(self.ibus.ack | self.ibus.err):
-                        m.d.sync += [ir.eq(self.ibus.dat_r), fetch_fault.eq(self.ibus.err)]
-                        m.next = "EXEC"
-
-            with m.State("EXEC"):
-                with m.If(csr.irq_take):
-                    trap(csr.irq_cause, 0, intr=True)
-                with m.Elif(fetch_fault):
-                    trap(Cause.INSN_ACCESS, pc)
-                with m.Elif(~legal):
-                    trap(Cause.ILLEGAL_INSN, ir)
-                with m.Elif(ir == ECALL):
-                    trap(Cause.ECALL_U + priv.as_value(), 0)
-                with m.Elif(ir == EBREAK):
-                    trap(Cause.BREAKPOINT, pc)
-                with m.Elif(jumps & jump_target[1]):
-                    trap(Cause.INSN_MISALIGNED, jump_target)
-                with m.Elif(is_mem & misaligned):
-                    trap(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED), daddr)
-                with m.Elif(is_mem & ~pmp_d.allow):
-                    trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr)
-                with m.Elif(is_sc & ~(resv_valid & (resv_addr == daddr[2:32]))):
-                    m.d.sync += resv_valid.eq(0)
-                    retire(pc4, 1)
-                with m.Elif(is_mem):
-                    m.d.sync += [
-                        mem_addr.eq(daddr),
-                        mem_sel.eq(sel),
-                        mem_we.eq(is_[Opcode.STORE] | is_sc),
-                        mem_wdata.eq(store_data),
-                        mem_rdata.eq(0),
-                        load_f3.eq(Mux(is_[Opcode.AMO], Funct3.LW, f3)),
-                    ]
-                    m.next = "MEM"
-                with m.Elif(is_m):
+        first = ~md_busy & ~amo_read & ~wfi_wait
+        with m.If(e_valid):
+            with m.If(csr.irq_take & first & ~dec.wfi):
+                trap(csr.irq_cause, 0, intr=True)
+            with m.Elif(first & e_fetch_fault):
+                trap(Cause.INSN_ACCESS, e_pc)
+            with m.Elif(first & ~dec.legal):
+                trap(Cause.ILLEGAL_INSN, e_insn)
+            with m.Elif(dec.ecall):
+                trap(Cause.ECALL_U + priv.as_value(), 0)
+            with m.Elif(dec.ebreak):
+                trap(Cause.BREAKPOINT, e_pc)
+            with m.Elif(jumps & target[1]):
+                trap(Cause.INSN_MISALIGNED, target)
+            with m.Elif(is_mem & misaligned):
+                trap(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED), daddr)
+            with m.Elif(is_mem & ~mem_ok):
+                trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr)
+            with m.Elif(dec.muldiv):
+                with m.If(~md_busy):
                     m.d.comb += muldiv.start.eq(1)
-                    m.next = "MULDIV"
-                with m.Elif(is_csr):
-                    m.d.comb += csr.write.eq(csr_writes)
-                    retire(pc4, csr.rdata)
-                with m.Elif(ir == MRET):
-                    m.d.comb += csr.mret.eq(1)
-                    m.d.sync += resv_valid.eq(0)
-                    retire(csr.mepc)
-                with m.Elif(ir == WFI):
-                    retire(pc4)
-                    m.next = "WFI"
-                with m.Elif(is_[Opcode.BRANCH] | is_[Opcode.MISC_MEM]):
-                    retire(Mux(jumps, jump_target, pc4))
+                    m.d.sync += md_busy.eq(1)
+                with m.Elif(muldiv.done):
+                    m.d.sync += md_busy.eq(0)
+                    finish(pc4, writes=True, result=muldiv.result)
+            with m.Elif(dec.sc):
+                m.d.sync += resv_valid.eq(0)
+                with m.If(resv_valid & (resv_addr == daddr[2:32])):
+                    access(daddr, 1, 0b1111, r2)
+                    m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
+                    finish(pc4, writes=True, result=0)
                 with m.Else():
-                    result = alu.out
-                    if self.fault == "xor":
-                        result = alu.out ^ (is_[Opcode.OP] & (f3 == Funct3.XOR))
-                    value = Mux(is_[Opcode.LUI], imm_u,
-                                Mux(is_[Opcode.AUIPC], pc + imm_u,
-                                    Mux(jumps, pc4, result)))
-                    retire(Mux(jumps, jump_target, pc4), value)
-
-            with m.State("MEM"):
-                m.d.comb += self.dbus.cyc.eq(1)
-                with m.If(self.dbus.err):
-                    trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), mem_addr)
-                with m.Elif(self.dbus.ack):
-                    with m.If(is_[Opcode.AMO] & ~is_lr & ~is_sc & ~mem_we):
-                        # read phase of an AMO: the write phase follows
-                        m.d.sync += [amo_old.eq(self.dbus.dat_r), mem_rdata.eq(self.dbus.dat_r),
-                                     mem_we.eq(1)]
-                        m.next = "AMO_WRITE"
-                    with m.Elif(is_sc):
-                        m.d.sync += resv_valid.eq(0)
-                        retire(pc4, 0, mem=True)
-                    with m.Elif(is_read):
-                        with m.If(is_lr):
-                            m.d.sync += [resv_valid.eq(1), resv_addr.eq(mem_addr[2:32])]
-                        retire(pc4, load_value, mem=True)
-                        m.d.comb += rvfi.mem_rdata.eq(self.dbus.dat_r)
-                    with m.Else():
-                        retire(pc4, mem=True)
-
-            with m.State("AMO_WRITE"):
-                m.d.sync += mem_wdata.eq(amo_new)
-                m.next = "MEM_AMO"
-
-            with m.State("MEM_AMO"):
-                m.d.comb += self.dbus.cyc.eq(1)
-                with m.If(self.dbus.err):
-                    trap(Cause.STORE_ACCESS, mem_addr)
-                with m.Elif(self.dbus.ack):
-                    retire(pc4, amo_old, mem=True)
-
-            with m.State("MULDIV"):
-                with m.If(muldiv.done):
-                    retire(pc4, muldiv.result)
-
-            with m.State("WFI"):
+                    finish(pc4, writes=True, result=1)
+            with m.Elif(dec.lr):
+                access(daddr, 0, 0b1111, 0)
+                m.d.sync += [resv_valid.eq(1), resv_addr.eq(daddr[2:32])]
+                m.d.comb += [n_load.eq(1), n_mem_rmask.eq(0b1111)]
+                finish(pc4, writes=True)
+            with m.Elif(dec.amo):
+                with m.If(~amo_read):
+                    access(daddr, 0, 0b1111, 0)
+                    m.d.sync += amo_read.eq(1)
+                with m.Else():
+                    access(daddr, 1, 0b1111, amo_new)
+                    m.d.sync += amo_read.eq(0)
+                    m.d.comb += [n_mem_rmask.eq(0b1111), n_mem_wmask.eq(0b1111),
+                                 n_mem_wdata.eq(amo_new), n_mem_rdata.eq(amo_old)]
+                    finish(pc4, writes=True, result=amo_old)
+            with m.Elif(dec.load):
+                access(daddr, 0, lanes, 0)
+                m.d.comb += [n_load.eq(1), n_mem_rmask.eq(lanes)]
+                finish(pc4, writes=True)
+            with m.Elif(dec.store):
+                access(daddr, 1, lanes, store_data)
+                m.d.comb += [n_mem_wmask.eq(lanes), n_mem_wdata.eq(store_data)]
+                finish(pc4)
+            with m.Elif(dec.csr):
+                m.d.comb += csr.write.eq(dec.csr_writes)
+                finish(pc4, writes=True, result=csr.rdata)
+            with m.Elif(dec.mret):
+                m.d.comb += [csr.mret.eq(1), redirect.eq(1), redirect_to.eq(csr.mepc)]
+                m.d.sync += resv_valid.eq(0)
+                finish(csr.mepc)
+            with m.Elif(dec.wfi):
                 with m.If(csr.irq_wake):
-                    m.next = "FETCH"
+                    m.d.sync += wfi_wait.eq(0)
+                    finish(pc4)
+                with m.Else():
+                    m.d.sync += wfi_wait.eq(1)
+            with m.Elif(dec.fence_i):
+                m.d.comb += [redirect.eq(1), redirect_to.eq(pc4)]
+                finish(pc4)
+            with m.Elif(dec.branch | dec.fence):
+                with m.If(jumps):
+                    m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
+                finish(Mux(jumps, target, pc4))
+            with m.Else():
+                with m.If(jumps):
+                    m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
+                finish(Mux(jumps, target, pc4), writes=dec.writes_rd, result=value)
+
+        retire_e = e_done & ~n_trap
+        m.d.comb += csr.retire.eq(retire_e)
+
+        # --- F and E hand-over -----------------------------------------------------------
+        # A new fetch is issued when E will be free next cycle; a redirect is fetched the
+        # cycle after it is known.
+        issue = (~e_valid | e_done) & ~redirect
+        with m.If(redirect):
+            m.d.sync += [fetch_pc.eq(redirect_to), pend.eq(0)]
+        with m.Elif(issue):
+            m.d.comb += ibus.cyc.eq(fetch_ok)
+            m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
+                         pend_fault.eq(~fetch_ok)]
+        with m.Else():
+            m.d.sync += pend.eq(0)
+        with m.If(e_done | redirect):
+            m.d.sync += hold.eq(0)
+        with m.Elif(pend):
+            m.d.sync += [hold.eq(1), hold_insn.eq(ibus.dat_r), hold_pc.eq(pend_pc),
+                         hold_fault.eq(pend_fault | ibus.err)]
+
+        # --- W: write back and retire ---------------------------------------------------
+        w_insn = Signal(32)
+        w_pc = Signal(32)
+        w_next = Signal(32)
+        w_trap = Signal()
+        w_intr = Signal()
+        w_mode = Signal(Priv)
+        w_rs1 = Signal(5)
+        w_rs2 = Signal(5)
+        w_rs1_data = Signal(32)
+        w_rs2_data = Signal(32)
+        w_rmask = Signal(4)
+        w_wmask = Signal(4)
+        w_wdata = Signal(32)
+        w_rdata = Signal(32)
+        m.d.sync += w_valid.eq(e_done)
+        with m.If(e_done):
+            m.d.sync += [
+                w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap), w_value.eq(n_value),
+                w_load.eq(n_load), w_f3.eq(Mux(dec.amo, Funct3.LW, dec.f3)),
+                w_addr.eq(n_mem_addr | Mux(n_load, daddr[0:2], 0)),
+                w_insn.eq(e_insn), w_pc.eq(e_pc), w_next.eq(n_next), w_trap.eq(n_trap),
+                w_intr.eq(intr_seen), w_mode.eq(priv),
+                w_rs1.eq(dec.rs1), w_rs2.eq(dec.rs2), w_rs1_data.eq(r1), w_rs2_data.eq(r2),
+                w_rmask.eq(n_mem_rmask), w_wmask.eq(n_mem_wmask), w_wdata.eq(n_mem_wdata),
+                w_rdata.eq(n_mem_rdata), intr_seen.eq(0),
+                order.eq(order + 1),
+            ]
+
+        lane_data = dbus.dat_r >> Cat(Const(0, 3), w_addr[0:2])
+        with m.Switch(w_f3):
+            with m.Case(Funct3.LB):
+                m.d.comb += load_value.eq(sext(lane_data[0:8]))
+            with m.Case(Funct3.LH):
+                m.d.comb += load_value.eq(sext(lane_data[0:16]))
+            with m.Case(Funct3.LBU):
+                m.d.comb += load_value.eq(lane_data[0:8])
+            with m.Case(Funct3.LHU):
+                m.d.comb += load_value.eq(lane_data[0:16])
+            with m.Default():
+                m.d.comb += load_value.eq(lane_data)
+
+        writes = w_valid & w_writes & (w_rd != 0)
+        m.d.comb += [
+            wp.addr.eq(w_rd), wp.data.eq(w_result), wp.en.eq(writes),
+            rvfi.valid.eq(w_valid),
+            rvfi.order.eq(order - 1),
+            rvfi.insn.eq(w_insn),
+            rvfi.trap.eq(w_trap),
+            rvfi.intr.eq(w_intr),
+            rvfi.mode.eq(w_mode),
+            rvfi.pc_rdata.eq(w_pc),
+            rvfi.pc_wdata.eq(w_next),
+            rvfi.rs1_addr.eq(w_rs1),
+            rvfi.rs2_addr.eq(w_rs2),
+            rvfi.rs1_rdata.eq(w_rs1_data),
+            rvfi.rs2_rdata.eq(w_rs2_data),
+            rvfi.rd_addr.eq(Mux(writes, w_rd, 0)),
+            rvfi.rd_wdata.eq(Mux(writes, w_result, 0)),
+            rvfi.mem_addr.eq(Cat(Const(0, 2), w_addr[2:32])),
+            rvfi.mem_rmask.eq(w_rmask),
+            rvfi.mem_wmask.eq(w_wmask),
+            rvfi.mem_rdata.eq(Mux(w_load, dbus.dat_r, w_rdata)),
+            rvfi.mem_wdata.eq(w_wdata),
+        ]
         return m

@@ -64,8 +64,10 @@ class CLINT(wiring.Component):
         m.d.comb += [
             self.msip.eq(msip),
             self.mtip.eq(Cat(self.mtime >= cmp for cmp in mtimecmp)),
-            bus.ack.eq(bus.cyc),
         ]
+        m.d.sync += bus.ack.eq(bus.cyc)
+        read = Signal(32)
+        m.d.sync += bus.dat_r.eq(read)
 
         byte_addr = Cat(0, 0, bus.adr)
         write = bus.cyc & bus.we
@@ -73,7 +75,7 @@ class CLINT(wiring.Component):
         def word_rw(addr, reg, lo):
             """Map the 32-bit half ``reg[lo:lo+32]`` at ``addr``; byte lanes honoured."""
             with m.If(byte_addr == addr):
-                m.d.comb += bus.dat_r.eq(reg[lo:lo + 32])
+                m.d.comb += read.eq(reg[lo:lo + 32])
                 with m.If(write):
                     for lane in range(4):
                         with m.If(bus.sel[lane]):
@@ -84,7 +86,7 @@ class CLINT(wiring.Component):
         cmp_base = CLINT_REGS.offset("MTIMECMP")
         for h in range(self.harts):
             with m.If(byte_addr == msip_base + 4 * h):
-                m.d.comb += bus.dat_r.eq(msip[h])
+                m.d.comb += read.eq(msip[h])
                 with m.If(write & bus.sel[0]):
                     m.d.sync += msip[h].eq(bus.dat_w[0])
             word_rw(cmp_base + 8 * h, mtimecmp[h], 0)

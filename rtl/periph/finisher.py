@@ -35,7 +35,7 @@ class Finisher(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         bus = self.bus
-        m.d.comb += bus.ack.eq(bus.cyc)
+        m.d.sync += bus.ack.eq(bus.cyc)
         write = Signal()
         m.d.comb += write.eq(bus.cyc & bus.we & (bus.adr == 0) & (bus.sel == 0b1111))
         status = bus.dat_w[0:16]

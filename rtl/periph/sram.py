@@ -1,6 +1,6 @@
 """On-chip memory with one bus port per initiator: RAM and the boot ROM."""
 
-from amaranth import Module, Signal
+from amaranth import Module
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In
 
@@ -13,8 +13,8 @@ class SRAM(wiring.Component):
     """Single-cycle block RAM with ``ports`` independent bus ports.
 
     Every port reads; port 0 is the only one that writes (the data side), the others are
-    instruction ports. A read is answered on the next cycle, so that the memory maps onto
-    FPGA block RAM. In simulation the array is the instance ``mem`` of this module, which
+    instruction ports. Each port takes a request every cycle and answers it on the next,
+    as block RAM does. In simulation the array is the instance ``mem`` of this module, which
     the loader writes through VPI.
 
     Parameters
@@ -53,24 +53,20 @@ class SRAM(wiring.Component):
         for i in range(self.ports):
             bus = getattr(self, f"bus{i}")
             rp = mem.read_port(transparent_for=(wp,) if self.writable and i == 0 else ())
-            busy = Signal(name=f"busy{i}")
-            # A request is answered the cycle after it is seen; ``busy`` keeps a held
-            # request from being answered twice.
-            m.d.sync += busy.eq(bus.cyc & ~busy)
             m.d.comb += [
                 rp.addr.eq(bus.adr),
-                rp.en.eq(bus.cyc & ~busy),
+                rp.en.eq(bus.cyc),
                 bus.dat_r.eq(rp.data),
             ]
             refuse = bus.we & (i != 0 or not self.writable)
-            m.d.comb += [
-                bus.ack.eq(busy & ~refuse),
-                bus.err.eq(busy & refuse),
+            m.d.sync += [
+                bus.ack.eq(bus.cyc & ~refuse),
+                bus.err.eq(bus.cyc & refuse),
             ]
             if self.writable and i == 0:
                 m.d.comb += [
                     wp.addr.eq(bus.adr),
                     wp.data.eq(bus.dat_w),
-                    wp.en.eq((bus.cyc & ~busy & bus.we).replicate(4) & bus.sel),
+                    wp.en.eq((bus.cyc & bus.we).replicate(4) & bus.sel),
                 ]
         return m

@@ -95,7 +95,7 @@ class UART(wiring.Component):
             scr,
         ])]
         word = bus.adr[0]
-        m.d.comb += [
+        m.d.sync += [
             bus.ack.eq(bus.cyc),
             bus.dat_r.eq(Mux(word, Cat(*regs_r[4:8]), Cat(*regs_r[0:4]))),
         ]

@@ -1,0 +1,134 @@
+"""Instruction decode: fields, immediates, the instruction's class and whether it exists."""
+
+from amaranth import Cat, Const, Module, Mux
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from .isa import EBREAK, ECALL, MRET, WFI, AmoOp, Funct3, Opcode, Priv
+
+__all__ = ["Decoder"]
+
+_AMO_ARITH = (AmoOp.ADD, AmoOp.SWAP, AmoOp.XOR, AmoOp.OR, AmoOp.AND, AmoOp.MIN, AmoOp.MAX,
+              AmoOp.MINU, AmoOp.MAXU)
+
+
+def sext(value):
+    return Cat(value, value[-1].replicate(32 - len(value)))
+
+
+class Decoder(wiring.Component):
+    """Combinational decode of ``insn`` for a hart at privilege ``priv``.
+
+    ``legal`` is false for every encoding the hart does not implement, for MRET outside
+    M-mode, for WFI in U-mode with ``mstatus.TW`` set, and for a CSR access the CSR file
+    refuses (``csr_illegal``, which depends on ``csr_writes``).
+    """
+
+    insn: In(32)
+    priv: In(Priv)
+    tw: In(1)
+    csr_illegal: In(1)
+
+    legal: Out(1)
+    rd: Out(5)
+    rs1: Out(5)
+    rs2: Out(5)
+    f3: Out(3)
+    imm_i: Out(32)
+    imm_s: Out(32)
+    imm_b: Out(32)
+    imm_u: Out(32)
+    imm_j: Out(32)
+    # classes
+    lui: Out(1)
+    auipc: Out(1)
+    jal: Out(1)
+    jalr: Out(1)
+    branch: Out(1)
+    load: Out(1)
+    store: Out(1)
+    op: Out(1)
+    op_imm: Out(1)
+    muldiv: Out(1)
+    amo: Out(1)
+    lr: Out(1)
+    sc: Out(1)
+    fence: Out(1)
+    fence_i: Out(1)
+    csr: Out(1)
+    csr_writes: Out(1)
+    ecall: Out(1)
+    ebreak: Out(1)
+    mret: Out(1)
+    wfi: Out(1)
+    alu_alt: Out(1)
+    writes_rd: Out(1)
+
+    def elaborate(self, platform):
+        m = Module()
+        ir = self.insn
+        opcode, f3, f7, f5 = ir[2:7], ir[12:15], ir[25:32], ir[27:32]
+        full = ir[0:2] == 0b11
+
+        def is_op(op):
+            return full & (opcode == op.value)
+
+        m.d.comb += [
+            self.rd.eq(ir[7:12]), self.rs1.eq(ir[15:20]), self.rs2.eq(ir[20:25]),
+            self.f3.eq(f3),
+            self.imm_i.eq(sext(ir[20:32])),
+            self.imm_s.eq(sext(Cat(ir[7:12], ir[25:32]))),
+            self.imm_b.eq(sext(Cat(Const(0, 1), ir[8:12], ir[25:31], ir[7], ir[31]))),
+            self.imm_u.eq(Cat(Const(0, 12), ir[12:32])),
+            self.imm_j.eq(sext(Cat(Const(0, 1), ir[21:31], ir[20], ir[12:20], ir[31]))),
+            self.lui.eq(is_op(Opcode.LUI)),
+            self.auipc.eq(is_op(Opcode.AUIPC)),
+            self.jal.eq(is_op(Opcode.JAL)),
+            self.jalr.eq(is_op(Opcode.JALR)),
+            self.branch.eq(is_op(Opcode.BRANCH)),
+            self.load.eq(is_op(Opcode.LOAD)),
+            self.store.eq(is_op(Opcode.STORE)),
+            self.op.eq(is_op(Opcode.OP) & (f7 != 1)),
+            self.muldiv.eq(is_op(Opcode.OP) & (f7 == 1)),
+            self.op_imm.eq(is_op(Opcode.OP_IMM)),
+            self.amo.eq(is_op(Opcode.AMO)),
+            self.lr.eq(is_op(Opcode.AMO) & (f5 == AmoOp.LR)),
+            self.sc.eq(is_op(Opcode.AMO) & (f5 == AmoOp.SC)),
+            self.fence.eq(is_op(Opcode.MISC_MEM) & (f3 == Funct3.FENCE)),
+            self.fence_i.eq(is_op(Opcode.MISC_MEM) & (f3 == Funct3.FENCE_I)),
+            self.csr.eq(is_op(Opcode.SYSTEM) & (f3 != Funct3.PRIV) & (f3 != 4)),
+            self.csr_writes.eq((f3 == Funct3.CSRRW) | (f3 == Funct3.CSRRWI) | (ir[15:20] != 0)),
+            self.ecall.eq(ir == ECALL),
+            self.ebreak.eq(ir == EBREAK),
+            self.mret.eq(ir == MRET),
+            self.wfi.eq(ir == WFI),
+            # SUB and SRA (register), SRAI (immediate)
+            self.alu_alt.eq(f7[5] & (is_op(Opcode.OP) | (f3 == Funct3.SR))),
+        ]
+        m.d.comb += self.writes_rd.eq(
+            self.lui | self.auipc | self.jal | self.jalr | self.load | self.op | self.op_imm
+            | self.muldiv | self.amo | self.csr)
+
+        alt_ok = (f3 == Funct3.ADD) | (f3 == Funct3.SR)
+        shift_imm_ok = Mux(f3 == Funct3.SLL, f7 == 0,
+                           Mux(f3 == Funct3.SR, (f7 == 0) | (f7 == 0b0100000), 1))
+        amo_arith = Cat(f5 == op for op in _AMO_ARITH).any()
+        amo_ok = (f3 == 2) & ((self.lr & (self.rs2 == 0)) | self.sc | amo_arith)
+        m_mode = self.priv == Priv.M
+        m.d.comb += self.legal.eq(
+            self.lui | self.auipc | self.jal
+            | (self.jalr & (f3 == 0))
+            | (self.branch & (f3 != 2) & (f3 != 3))
+            | (self.load & (f3 != 3) & (f3 < 6))
+            | (self.store & (f3 < 3))
+            | (self.op_imm & shift_imm_ok)
+            | (self.op & ((f7 == 0) | ((f7 == 0b0100000) & alt_ok)))
+            | self.muldiv
+            | (is_op(Opcode.MISC_MEM) & (f3 < 2))
+            | (self.amo & amo_ok)
+            | self.ecall | self.ebreak
+            | (self.mret & m_mode)
+            | (self.wfi & (m_mode | ~self.tw))
+            | (self.csr & ~self.csr_illegal)
+        )
+        return m
