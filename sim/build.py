@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import BuildError
 
-__all__ = ["SimConfig", "build_model", "cache_dir", "verilator_env"]
+__all__ = ["SimConfig", "build_model", "cache_dir", "verilator_env", "fst_supported"]
 
 TOPLEVEL = "zv_sim"
 HARNESS = "zv_harness"
@@ -79,7 +79,7 @@ class SimConfig:
 
     ram_size: int = 512 * 1024
     clock_hz: int = 50_000_000
-    trace: bool = False
+    trace: str | None = None   # None, "vcd" or "fst": build with waveform tracing
     fault: str | None = None   # test-only core fault, see rtl.cpu.core.Core
 
 
@@ -131,6 +131,14 @@ def generate_verilog(config):
                          fault=config.fault)
     text = verilog.convert(harness, name=HARNESS, emit_src=False)
     return _ZERO_INIT.sub("", text)
+
+
+def fst_supported():
+    """Whether Verilator's FST writer can be compiled here: it needs lz4's header."""
+    import subprocess
+    probe = subprocess.run(["c++", "-x", "c++", "-E", "-"], input="#include <lz4.h>\n",
+                           capture_output=True, text=True)
+    return probe.returncode == 0
 
 
 @contextmanager
@@ -189,8 +197,8 @@ def build_model(config=SimConfig(), *, progress=None):
         (folder / "public.vlt").write_text(_VLT)
         log = folder / "build.log"
         args = list(_VERILATOR_ARGS)
-        if config.trace:
-            args += ["--trace-fst", "--trace-structs"]
+        if config.trace == "fst":
+            args += ["--trace-fst"]
         try:
             _runner().build(
                 sources=[folder / "public.vlt", folder / f"{HARNESS}.v",
@@ -198,7 +206,7 @@ def build_model(config=SimConfig(), *, progress=None):
                 hdl_toplevel=TOPLEVEL,
                 build_args=args,
                 build_dir=folder / "obj",
-                waves=config.trace,
+                waves=config.trace is not None,
                 log_file=log,
             )
         except (RuntimeError, SystemExit) as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import SimError
 from ..rtl.bootrom import ENTRY_WORD
 from ..rtl.memmap import RAM_BASE
-from .build import TOPLEVEL, SimConfig, build_model, verilator_env
+from .build import TOPLEVEL, SimConfig, build_model, fst_supported, verilator_env
 from .elf import read_program, to_words
 
 __all__ = ["RunResult", "run_elf"]
@@ -74,7 +74,8 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
     max_cycles : int or None
         Stop after this many cycles (``None``: run until the program ends or Ctrl-C).
     trace : path or None
-        Write an FST waveform there (builds a model with tracing).
+        Write a waveform there: VCD for ``.vcd``, FST for ``.fst`` (builds a model with
+        tracing, once).
     echo : bool
         Copy the UART's output to standard output as it is printed.
     progress : callable or None
@@ -88,7 +89,14 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
         raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
     program = read_program(path, ram_base=RAM_BASE, ram_size=config.ram_size)
     if trace is not None:
-        config = dataclasses.replace(config, trace=True)
+        kind = Path(trace).suffix.lower().lstrip(".")
+        if kind not in ("vcd", "fst"):
+            raise SimError(f"{trace}: a waveform file must end in .vcd or .fst")
+        if kind == "fst" and not fst_supported():
+            raise SimError(f"{trace}: Verilator's FST writer needs the lz4 library's "
+                           f"header (Debian: apt-get install liblz4-dev), which this "
+                           f"machine lacks; write a .vcd instead")
+        config = dataclasses.replace(config, trace=kind)
     model = build_model(config, progress=progress)
     verilator_env()
 

@@ -81,8 +81,9 @@ def _positive_int(text):
 def _run_options(parser):
     parser.add_argument("--max-cycles", type=_positive_int, metavar="N",
                         help="stop after N clock cycles (default: no limit)")
-    parser.add_argument("--trace", metavar="FILE.fst", type=Path,
-                        help="write an FST waveform of the whole run (slower; builds a "
+    parser.add_argument("--trace", metavar="FILE.vcd", type=Path,
+                        help="write a waveform of the whole run: VCD, or FST for a .fst "
+                        "name where the lz4 headers are installed (slower; builds a "
                         "tracing model once)")
     parser.add_argument("--trace-retire", metavar="FILE", type=Path,
                         help="write every retired instruction to FILE as text (pc, "

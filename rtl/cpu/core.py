@@ -11,9 +11,10 @@
   reports the retired instruction on the ``rvfi`` port.
 
 Fetching runs one instruction ahead of E; a taken branch, jump, trap, MRET or FENCE.I
-redirects it and costs one bubble. Multiplication takes two cycles in E, division 34;
-an AMO reads, then writes, in two. Functional units live in their own modules:
-:class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
+redirects it and costs one bubble. Multiplication is pipelined (the product is registered
+between E and W, then bypassed like load data) and costs nothing extra; division takes 34
+cycles in E; an AMO reads, then writes, in two. Functional units live in their own
+modules: :class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
 :class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`.
 """
 
@@ -147,10 +148,11 @@ class Core(wiring.Component):
         w_writes = Signal()
         w_value = Signal(32)
         w_load = Signal()
+        w_mul = Signal()           # the result is the multiplier's, registered E -> W
         w_f3 = Signal(3)
         w_addr = Signal(32)
         load_value = Signal(32)
-        w_result = Mux(w_load, load_value, w_value)
+        w_result = Mux(w_load, load_value, Mux(w_mul, muldiv.result, w_value))
 
         def bypass(reg, data):
             hit = w_valid & w_writes & (w_rd == reg) & (reg != 0)
@@ -252,7 +254,7 @@ class Core(wiring.Component):
                                             Mux(dec.jal | dec.jalr, pc4, alu_result)))
 
         # --- E: sequencing -------------------------------------------------------------
-        md_busy = Signal()       # a multiplication or division is under way
+        md_busy = Signal()       # a division is under way
         amo_read = Signal()      # an AMO's read was issued; its write follows
         resv_valid = Signal()
         resv_addr = Signal(30)
@@ -267,6 +269,7 @@ class Core(wiring.Component):
         n_writes = Signal()
         n_value = Signal(32)
         n_load = Signal()
+        n_mul = Signal()
         n_next = Signal(32)
         n_trap = Signal()
         n_mem_addr = Signal(32)
@@ -315,6 +318,11 @@ class Core(wiring.Component):
                 trap(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED), daddr)
             with m.Elif(is_mem & ~mem_ok):
                 trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr)
+            with m.Elif(dec.muldiv & ~dec.f3[2]):
+                # Multiplications are pipelined: the product is registered as the
+                # instruction moves to W, which takes its result from there.
+                m.d.comb += [muldiv.start.eq(1), n_mul.eq(1)]
+                finish(pc4, writes=True)
             with m.Elif(dec.muldiv):
                 with m.If(~md_busy):
                     m.d.comb += muldiv.start.eq(1)
@@ -418,7 +426,7 @@ class Core(wiring.Component):
         with m.If(e_done):
             m.d.sync += [
                 w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap), w_value.eq(n_value),
-                w_load.eq(n_load), w_f3.eq(Mux(dec.amo, Funct3.LW, dec.f3)),
+                w_load.eq(n_load), w_mul.eq(n_mul), w_f3.eq(Mux(dec.amo, Funct3.LW, dec.f3)),
                 w_addr.eq(n_mem_addr | Mux(n_load, daddr[0:2], 0)),
                 w_insn.eq(e_insn), w_pc.eq(e_pc), w_next.eq(n_next), w_trap.eq(n_trap),
                 w_intr.eq(intr_seen), w_mode.eq(priv),

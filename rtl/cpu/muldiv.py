@@ -10,9 +10,9 @@ __all__ = ["MulDiv"]
 
 
 class MulDiv(wiring.Component):
-    """Starts on ``start`` with ``op`` (the M-extension funct3), ``a`` and ``b``; raises
-    ``done`` for one cycle with ``result`` valid, one cycle later for a multiplication and
-    33 cycles later for a division.
+    """Starts on ``start`` with ``op`` (the M-extension funct3), ``a`` and ``b``. A
+    multiplication's ``result`` is valid in the next cycle (the core reads it in its W
+    stage); a division raises ``done`` 33 cycles later, with ``result`` valid then.
 
     Division by zero and signed overflow give the results the spec fixes (quotient all
     ones and remainder the dividend; quotient ``-2**31`` and remainder 0).

@@ -108,3 +108,56 @@ def test_help_explains_the_commands(zerovisor):
     assert "run-elf" in run.stdout and "sim" in run.stdout
     run = zerovisor("run-elf", "--help")
     assert "tohost" in run.stdout and "exit status" in run.stdout
+
+
+def test_ctrl_c_ends_the_run_and_says_so(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    src = tmp_path / "spin.c"
+    src.write_text('#include "zv.h"\nint main(void) { zv_puts("spinning\\n"); for (;;) ; }\n')
+    elf = build_program([src], tmp_path)
+    # Ctrl-C in a terminal signals the whole foreground process group.
+    proc = subprocess.Popen([sys.executable, "-m", "zerovisor", "run-elf", str(elf)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    seen = ""
+    while "spinning" not in seen and time.monotonic() < deadline:
+        seen += proc.stdout.read(1) if proc.poll() is None else ""
+    time.sleep(1.0)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "INTERRUPTED (Ctrl-C)" in err
+    assert "cycles" in err and "Traceback" not in err
+
+
+def test_trace_writes_a_vcd_waveform(tmp_path, zerovisor):
+    elf = demo_elf(tmp_path)
+    wave = tmp_path / "demo.vcd"
+    run = zerovisor("run-elf", elf, "--trace", wave, "--max-cycles", "20000", "--quiet")
+    assert run.returncode == 0, run.stderr
+    text = wave.read_text(errors="replace")
+    assert "$enddefinitions" in text and "uart_strobe" in text
+
+
+def test_fst_trace_works_or_names_what_is_missing(tmp_path, zerovisor):
+    from zerovisor.sim.build import fst_supported
+    elf = demo_elf(tmp_path)
+    wave = tmp_path / "demo.fst"
+    run = zerovisor("run-elf", elf, "--trace", wave, "--max-cycles", "20000", "--quiet")
+    if fst_supported():
+        assert run.returncode == 0, run.stderr
+        assert wave.stat().st_size > 1000
+    else:
+        assert run.returncode == 1
+        assert "needs the lz4 library's header" in run.stderr and "write a .vcd" in run.stderr
+
+
+def test_trace_file_needs_a_known_suffix(tmp_path, zerovisor):
+    run = zerovisor("run-elf", demo_elf(tmp_path), "--trace", tmp_path / "w.txt")
+    assert run.returncode == 1
+    assert "must end in .vcd or .fst" in run.stderr
