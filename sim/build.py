@@ -29,8 +29,6 @@ def wrapper_verilog():
     registers that the runner writes; outputs are wires it reads. Ports come from
     :class:`~.harness.SimHarness`'s signature, so the two cannot drift apart."""
     from amaranth.lib.wiring import In
-
-    from .harness import SimHarness
     decls, conns = [], [".clk(clk)", ".rst(rst)"]
     for name, member in SimHarness.__annotations__.items():
         width = member.shape.width if hasattr(member.shape, "width") else member.shape
@@ -99,9 +97,23 @@ def verilator_env():
     return root
 
 
-def _rtl_root():
+def _source_digest():
+    """Hash of the gateware's source as this process imported it."""
     from .. import rtl
-    return Path(rtl.__file__).resolve().parent
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(Path(rtl.__file__).resolve().parent.rglob("*.py")) + \
+            [here / "harness.py", here / "build.py"]:
+        h.update(str(path.name).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+# Import the gateware and hash its source in one go: a process generates Verilog from the
+# modules it imported, so the key must describe those, not files edited since.
+from .harness import SimHarness  # noqa: E402
+
+_SOURCES = _source_digest()
 
 
 def model_key(config):
@@ -111,10 +123,7 @@ def model_key(config):
     h = hashlib.sha256()
     h.update(repr((config, _VERILATOR_ARGS, _VLT)).encode())
     h.update(f"{amaranth.__version__} {cocotb.__version__} {verilator.__version__}".encode())
-    here = Path(__file__).resolve().parent
-    for path in sorted(_rtl_root().rglob("*.py")) + [here / "harness.py", here / "build.py"]:
-        h.update(str(path.name).encode())
-        h.update(path.read_bytes())
+    h.update(_SOURCES.encode())
     return h.hexdigest()[:20]
 
 
@@ -125,8 +134,6 @@ def generate_verilog(config):
     """The harness as Verilog, without the zero-initialisation of large memories
     (Verilator starts every variable at zero with ``--x-initial 0``)."""
     from amaranth.back import verilog
-
-    from .harness import SimHarness
     harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz,
                          fault=config.fault)
     text = verilog.convert(harness, name=HARNESS, emit_src=False)

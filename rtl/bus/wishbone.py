@@ -7,13 +7,18 @@ access refused), and takes effect (writes, read side effects) in the request's c
 initiator may therefore issue a request every cycle, which is what lets the pipelined core
 fetch one instruction per cycle from block RAM. There is no stall yet: every subordinate
 accepts every request (the multi-core interconnect adds arbitration).
+
+Every request also says who makes it: ``pid`` (the issuing hart's partition ID), ``hart``
+(its hart ID) and ``fetch`` (an instruction fetch): the partition checkers decide on them.
 """
 
 from amaranth import Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["BusSignature", "Decoder"]
+__all__ = ["BusSignature", "Decoder", "PID_WIDTH"]
+
+PID_WIDTH = 3  # up to 8 partitions
 
 
 class BusSignature(wiring.Signature):
@@ -35,6 +40,9 @@ class BusSignature(wiring.Signature):
             "adr": Out(addr_width),
             "sel": Out(4),
             "dat_w": Out(32),
+            "pid": Out(PID_WIDTH),
+            "hart": Out(3),
+            "fetch": Out(1),
             "dat_r": In(32),
             "ack": In(1),
             "err": In(1),
@@ -102,6 +110,9 @@ class Decoder(wiring.Component):
                 sub.adr.eq(bus.adr),
                 sub.sel.eq(bus.sel),
                 sub.dat_w.eq(bus.dat_w),
+                sub.pid.eq(bus.pid),
+                sub.hart.eq(bus.hart),
+                sub.fetch.eq(bus.fetch),
             ]
             was_hit = Signal(name=f"was_hit_{name}")
             m.d.sync += was_hit.eq(bus.cyc & hit)

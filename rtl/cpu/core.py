@@ -126,7 +126,9 @@ class Core(wiring.Component):
         hold_fault = Signal()
         m.d.comb += [
             pmp_i.addr.eq(fetch_pc), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
-            ibus.adr.eq(fetch_pc[2:32]), ibus.sel.eq(0b1111),
+            ibus.adr.eq(fetch_pc[2:32]), ibus.sel.eq(0b1111), ibus.fetch.eq(1),
+            ibus.pid.eq(csr.pid), dbus.pid.eq(csr.pid),
+            ibus.hart.eq(self.hartid), dbus.hart.eq(self.hartid),
         ]
         fetch_ok = pmp_i.allow & _pma_allows(fetch_pc, self.pma, "execute")
 

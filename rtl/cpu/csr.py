@@ -11,6 +11,8 @@ from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..bus import PID_WIDTH
+from ..partition.register import PartitionRegister
 from .isa import MISA, Csr, Irq, Priv
 from .pmp import PMP_ENTRIES, PmpMode, pmp_entry_layout
 
@@ -64,10 +66,17 @@ class CSRFile(wiring.Component):
             "mtime": In(64),
             "retire": In(1),
             "pmp": Out(data.ArrayLayout(pmp_entry_layout, PMP_ENTRIES)),
+            "pid": Out(PID_WIDTH),
         })
 
     def elaborate(self, platform):
         m = Module()
+        m.submodules.partition = partition = PartitionRegister()
+        m.d.comb += [
+            partition.write.eq(self.write & (self.addr == Csr.MPARTITION)),
+            partition.wdata.eq(self.wdata),
+            self.pid.eq(partition.pid),
+        ]
 
         mie_bit = Signal()      # mstatus.MIE
         mpie = Signal()
@@ -106,6 +115,7 @@ class CSRFile(wiring.Component):
             Csr.INSTRET: minstret[:32], Csr.INSTRETH: minstret[32:],
             Csr.MVENDORID: 0, Csr.MARCHID: 0, Csr.MIMPID: 0,
             Csr.MHARTID: self.hartid, Csr.MCONFIGPTR: 0,
+            Csr.MPARTITION: partition.value,
         }
         for n in range(3, 32):  # hpm counters and events: present, hardwired to zero
             for base in (Csr.MHPMEVENT3, Csr.MHPMCOUNTER3, Csr.MHPMCOUNTER3H,

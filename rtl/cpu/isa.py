@@ -67,6 +67,7 @@ class Csr:
     MENVCFGH = 0x31A
     MCOUNTINHIBIT = 0x320
     MHPMEVENT3 = 0x323
+    MPARTITION = 0x7C0   # custom M-mode CSR: partition ID and lock (see rtl.partition)
     MSCRATCH = 0x340
     MEPC = 0x341
     MCAUSE = 0x342

@@ -1,0 +1,1 @@
+"""The hardware half of the partitioning: partition registers and checkers."""

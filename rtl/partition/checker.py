@@ -1,0 +1,178 @@
+"""The partition checker: it stands in front of one bus target and lets through only the
+accesses its entries allow, once it is locked.
+
+Each entry names an aligned power-of-two region (``BASE``, ``MASK``) and says which
+partitions may read, write or execute there (``PERM``). Before the lock, everything passes:
+the boot firmware loads every partition's image. Writing ``CTRL.LOCK`` locks the checker;
+from then on only reset unlocks it, the entries cannot change, and an access that no entry
+allows is refused: the target never sees it (no side effect), the initiator gets ``err``
+one cycle later (an access fault on the hart), and the checker logs it: the first
+violation's address, partition, hart and kind, and a count of all. ``irq`` stays raised
+until software acknowledges it through ``VACK``, the one register that remains writable.
+"""
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from ..bus import PID_WIDTH, BusSignature
+from ..periph.regmap import Field, Register, RegisterMap
+
+__all__ = ["Checker", "CHECKER_REGS", "Kind", "ENTRY_BASE", "ENTRY_STRIDE"]
+
+ENTRY_BASE = 0x40
+ENTRY_STRIDE = 0x10
+
+
+class Kind:
+    """Kinds of access, as logged in ``VINFO.KIND``."""
+    READ, WRITE, FETCH = range(3)
+
+
+CHECKER_REGS = RegisterMap("CHECKER", "Partition checker in front of one target", (
+    Register("CTRL", 0x00, 4, "rw", "Write 1 to LOCK to lock; only reset unlocks.", (
+        Field("LOCK", 0, doc="entries are enforced and frozen"),
+    )),
+    Register("VCOUNT", 0x04, 4, "r", "Number of refused accesses since reset (saturates)."),
+    Register("VADDR", 0x08, 4, "r", "Byte address of the first refused access."),
+    Register("VINFO", 0x0C, 4, "r", "Who made the first refused access, and how.", (
+        Field("PID", 0, PID_WIDTH, "partition ID"),
+        Field("HART", 4, 3, "hart ID"),
+        Field("KIND", 8, 2, "0 read, 1 write, 2 instruction fetch"),
+    )),
+    Register("VACK", 0x10, 4, "w", "Write 1 to lower irq (writable after the lock)."),
+    Register("ENTRY_BASE", ENTRY_BASE, 4, "rw", "Entry's region base (byte address).",
+             count=16, stride=ENTRY_STRIDE),
+    Register("ENTRY_MASK", ENTRY_BASE + 4, 4, "rw", "Entry's address mask: ~(size - 1).",
+             count=16, stride=ENTRY_STRIDE),
+    Register("ENTRY_PERM", ENTRY_BASE + 8, 4, "rw", "Entry's permissions.", (
+        Field("R", 0, doc="read"), Field("W", 1, doc="write"), Field("X", 2, doc="execute"),
+        Field("PARTS", 8, 8, "bit p: partition p may access"),
+    ), count=16, stride=ENTRY_STRIDE),
+))
+
+Entry = data.StructLayout({"base": 32, "mask": 32, "perm": 3, "parts": 8})
+
+
+class Checker(wiring.Component):
+    """Guards one target.
+
+    Parameters
+    ----------
+    addr_width : int
+        Word-address width of the guarded target's bus.
+    base : int
+        Byte address of the target's window: entries hold full addresses.
+    entries : int
+        Number of entries, 1 to 16.
+    """
+
+    def __init__(self, *, addr_width, base=0, entries=4):
+        if not isinstance(entries, int) or not 1 <= entries <= 16:
+            raise ValueError(f"entries must be 1 to 16, not {entries!r}")
+        if base % (4 << addr_width):
+            raise ValueError(f"base 0x{base:x} is not aligned to the window's size "
+                             f"0x{4 << addr_width:x}")
+        self.addr_width = addr_width
+        self.base = base
+        self.entries = entries
+        super().__init__({
+            "bus": In(BusSignature(addr_width)),
+            "sub": Out(BusSignature(addr_width)),
+            "cfg": In(BusSignature(6)),
+            "irq": Out(1),
+            # state, visible for the formal proofs and the partition control block
+            "locked": Out(1),
+            "table": Out(data.ArrayLayout(Entry, entries)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        bus, sub, cfg = self.bus, self.sub, self.cfg
+
+        # --- the decision --------------------------------------------------------------
+        addr = Signal(32)
+        m.d.comb += addr.eq(Cat(Const(0, 2), bus.adr) | self.base)
+        need = Signal(3)
+        m.d.comb += need.eq(Cat(~bus.we & ~bus.fetch, bus.we, bus.fetch))
+        allowed = Signal()
+        grants = []
+        for entry in self.table:
+            hit = (addr & entry.mask) == entry.base
+            grants.append(hit & ((entry.perm & need) != 0) & entry.parts.bit_select(bus.pid, 1))
+        m.d.comb += allowed.eq(~self.locked | Cat(grants).any())
+
+        m.d.comb += [
+            sub.cyc.eq(bus.cyc & allowed),
+            sub.we.eq(bus.we), sub.adr.eq(bus.adr), sub.sel.eq(bus.sel),
+            sub.dat_w.eq(bus.dat_w), sub.pid.eq(bus.pid), sub.hart.eq(bus.hart),
+            sub.fetch.eq(bus.fetch),
+        ]
+        refused = Signal()
+        m.d.sync += refused.eq(bus.cyc & ~allowed)
+        m.d.comb += [
+            bus.dat_r.eq(sub.dat_r),
+            bus.ack.eq(sub.ack & ~refused),
+            bus.err.eq(sub.err | refused),
+        ]
+
+        # --- the violation log ---------------------------------------------------------
+        count = Signal(32)
+        first_addr = Signal(32)
+        first_info = Signal(32)
+        violation = bus.cyc & ~allowed
+        with m.If(violation):
+            with m.If(count == 0):
+                kind = Mux(bus.fetch, Const(Kind.FETCH, 2),
+                           Mux(bus.we, Const(Kind.WRITE, 2), Const(Kind.READ, 2)))
+                m.d.sync += [first_addr.eq(addr),
+                             first_info.eq(Cat(bus.pid, Const(0, 4 - PID_WIDTH), bus.hart,
+                                               Const(0, 1), kind))]
+            with m.If(count != 0xFFFF_FFFF):
+                m.d.sync += count.eq(count + 1)
+            m.d.sync += self.irq.eq(1)
+
+        # --- the configuration port ----------------------------------------------------
+        offset = Cat(Const(0, 2), cfg.adr)
+        read = Signal(32)
+        with m.Switch(offset):
+            with m.Case(CHECKER_REGS.offset("CTRL")):
+                m.d.comb += read.eq(self.locked)
+            with m.Case(CHECKER_REGS.offset("VCOUNT")):
+                m.d.comb += read.eq(count)
+            with m.Case(CHECKER_REGS.offset("VADDR")):
+                m.d.comb += read.eq(first_addr)
+            with m.Case(CHECKER_REGS.offset("VINFO")):
+                m.d.comb += read.eq(first_info)
+            for i, entry in enumerate(self.table):
+                at = ENTRY_BASE + ENTRY_STRIDE * i
+                with m.Case(at):
+                    m.d.comb += read.eq(entry.base)
+                with m.Case(at + 4):
+                    m.d.comb += read.eq(entry.mask)
+                with m.Case(at + 8):
+                    m.d.comb += read.eq(Cat(entry.perm, Const(0, 5), entry.parts))
+        m.d.sync += [cfg.ack.eq(cfg.cyc), cfg.dat_r.eq(read)]
+
+        write = cfg.cyc & cfg.we & (cfg.sel == 0b1111)
+        with m.If(write):
+            with m.Switch(offset):
+                with m.Case(CHECKER_REGS.offset("CTRL")):
+                    with m.If(cfg.dat_w[0]):
+                        m.d.sync += self.locked.eq(1)
+                with m.Case(CHECKER_REGS.offset("VACK")):
+                    with m.If(cfg.dat_w[0] & ~violation):
+                        m.d.sync += self.irq.eq(0)
+                for i, entry in enumerate(self.table):
+                    at = ENTRY_BASE + ENTRY_STRIDE * i
+                    with m.Case(at):
+                        with m.If(~self.locked):
+                            m.d.sync += entry.base.eq(cfg.dat_w)
+                    with m.Case(at + 4):
+                        with m.If(~self.locked):
+                            m.d.sync += entry.mask.eq(cfg.dat_w)
+                    with m.Case(at + 8):
+                        with m.If(~self.locked):
+                            m.d.sync += [entry.perm.eq(cfg.dat_w[0:3]),
+                                         entry.parts.eq(cfg.dat_w[8:16])]
+        return m

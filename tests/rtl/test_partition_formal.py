@@ -1,0 +1,150 @@
+# amaranth: UnusedElaboratable=no
+"""Proofs (k-induction) of the partition hardware: a locked checker lets no access of a
+partition outside an entry's allowed set reach its target, refuses it with an error, keeps
+its entries and its lock until reset; the partition register keeps its ID once locked."""
+
+
+import pytest
+from amaranth import Cat, Elaboratable, Module, Signal
+from amaranth.hdl import Assert
+from amaranth.lib.wiring import In
+
+from zerovisor.rtl.partition.checker import Checker
+from zerovisor.rtl.partition.register import PartitionRegister
+from zerovisor.sim.formal import prove
+
+
+def free_inputs(component):
+    """The component's input signals, left free for the solver (any value, any cycle)."""
+    return [value for _, member, value in component.signature.flatten(component)
+            if member.flow == In]
+
+
+def _past(m, value, name):
+    """``value`` one cycle ago, in a register that reset does not touch."""
+    past = Signal.like(value, name=f"past_{name}", reset_less=True)
+    m.d.sync += past.eq(value)
+    return past
+
+
+class CheckerProperties(Elaboratable):
+    def __init__(self):
+        self.dut = Checker(addr_width=10, base=0x1000_0000, entries=2)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.dut = dut = self.dut
+        started = Signal(reset_less=True)
+        m.d.sync += started.eq(1)
+        bus = dut.bus
+
+        # What the entries allow, written out again from the spec: some entry covers the
+        # address, grants the access's kind and lists the partition.
+        addr = Cat(0, 0, bus.adr) | dut.base
+        need = Cat(~bus.we & ~bus.fetch, bus.we, bus.fetch)
+        spec_allowed = Signal()
+        grants = [((addr & e.mask) == e.base) & ((e.perm & need) != 0)
+                  & ((e.parts >> bus.pid) & 1) for e in dut.table]
+        m.d.comb += spec_allowed.eq(Cat(*grants).any())
+
+        p_locked = _past(m, dut.locked, "locked")
+        p_table = _past(m, dut.table.as_value(), "table")
+        p_refuse = _past(m, dut.locked & bus.cyc & ~spec_allowed, "refuse")
+        p_rst = _past(m, self._rst, "rst")
+
+        # Nothing outside the entries reaches the target once locked.
+        with m.If(dut.locked & bus.cyc & ~spec_allowed):
+            m.d.comb += Assert(~dut.sub.cyc, "a refused access reached the target")
+        with m.If(started & ~p_rst):
+            # The lock and the entries hold until reset.
+            with m.If(p_locked):
+                m.d.comb += [Assert(dut.locked, "the lock was cleared without reset"),
+                             Assert(dut.table.as_value() == p_table,
+                                    "an entry changed after the lock")]
+            # A refused access is answered with an error, never with an acknowledge.
+            with m.If(p_refuse):
+                m.d.comb += [Assert(bus.err, "a refused access got no error"),
+                             Assert(~bus.ack, "a refused access was acknowledged")]
+        return m
+
+
+class PartitionRegisterProperties(Elaboratable):
+    def __init__(self):
+        self.dut = PartitionRegister()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.reg = reg = self.dut
+        started = Signal(reset_less=True)
+        m.d.sync += started.eq(1)
+        p_locked = _past(m, reg.locked, "locked")
+        p_pid = _past(m, reg.pid, "pid")
+        p_rst = _past(m, self._rst, "rst")
+        m.d.comb += Assert(reg.value[0:3] == reg.pid, "CSR value and bus ID disagree")
+        with m.If(started & ~p_rst & p_locked):
+            m.d.comb += [Assert(reg.locked, "the partition lock was cleared without reset"),
+                         Assert(reg.pid == p_pid, "a locked partition ID changed")]
+        return m
+
+
+def _with_reset(design):
+    """Give the property wrapper a handle on the sync domain's reset; returns the design
+    to prove and the domain's clock and reset, which must be ports (left undriven, the
+    clock would stay still and every property would hold vacuously)."""
+    from amaranth import ClockDomain
+    wrapper = Module()
+    wrapper.domains.sync = sync = ClockDomain("sync")
+    design._rst = sync.rst
+    wrapper.submodules.props = design
+    return wrapper, [sync.clk, sync.rst]
+
+
+def _prove(props, tmp_path):
+    design, clock = _with_reset(props)
+    return prove(design, tmp_path, ports=[*clock, *free_inputs(props.dut)], depth=4)
+
+
+@pytest.mark.parametrize("design", [CheckerProperties, PartitionRegisterProperties])
+def test_partition_hardware_is_proved_by_induction(design, tmp_path):
+    log = _prove(design(), tmp_path)
+    assert "successful proof by k-induction" in log
+
+
+def test_a_broken_property_is_reported(tmp_path):
+    reg = PartitionRegister()
+
+    class Broken(Elaboratable):
+        def elaborate(self, platform):
+            m = Module()
+            m.submodules.reg = reg
+            m.d.comb += Assert(~reg.locked, "locking is impossible")   # false: it can lock
+            return m
+    with pytest.raises(AssertionError, match="proof failed"):
+        prove(Broken(), tmp_path, ports=free_inputs(reg), depth=4)
+
+
+def test_a_checker_that_lets_everything_through_fails_the_proof(tmp_path):
+    class Leaky(Checker):
+        def elaborate(self, platform):
+            m = super().elaborate(platform)
+            m.d.comb += self.sub.cyc.eq(self.bus.cyc)   # the bug: no decision at all
+            return m
+
+    props = CheckerProperties()
+    props.dut = Leaky(addr_width=10, base=0x1000_0000, entries=2)
+    with pytest.raises(AssertionError, match="BMC failed"):
+        _prove(props, tmp_path)
+
+
+def test_a_partition_register_that_forgets_its_lock_fails_the_proof(tmp_path):
+    class Forgetful(PartitionRegister):
+        def elaborate(self, platform):
+            m = super().elaborate(platform)
+            with m.If(self.write & ~self.wdata[31]):
+                m.d.sync += self.locked.eq(0)           # the bug: software can unlock
+            return m
+
+    props = PartitionRegisterProperties()
+    props.dut = Forgetful()
+    with pytest.raises(AssertionError, match="BMC failed"):
+        _prove(props, tmp_path)
