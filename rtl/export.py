@@ -4,7 +4,7 @@ Nothing here is written by hand twice: addresses and register offsets come from 
 memory map and the devices' register maps.
 """
 
-from .memmap import memory_map
+from .memmap import CHECKED_TARGETS, memory_map
 
 __all__ = ["c_header", "linker_script", "markdown_memory_map"]
 
@@ -46,6 +46,10 @@ def c_header(*, ram_size):
                 lines.append(f"#define {name}_{field.name}_SHIFT {field.offset}")
                 lines.append(f"#define {name}_{field.name} ZV_U(0x{mask:x})  /* {field.doc} */")
         lines.append("")
+    lines.append("/* The checkers' slots in the partition control block */")
+    for i, target in enumerate(CHECKED_TARGETS):
+        lines.append(f"#define PARTCTL_{target} ZV_U(0x{0x100 * i:03x})")
+    lines.append("")
     lines.append("#endif")
     return "\n".join(lines) + "\n"
 

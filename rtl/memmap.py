@@ -7,11 +7,17 @@ find their devices where they expect them.
 
 from dataclasses import dataclass
 
+from .partition.checker import CHECKER_REGS
 from .periph.clint import CLINT_REGS
 from .periph.finisher import FINISHER_REGS
 from .periph.uart import UART_REGS
 
-__all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map"]
+__all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "CHECKED_TARGETS"]
+
+# The partition control block holds one checker's registers per guarded target, each in a
+# 0x100 slot, in this order; the boot ROM is the one target left unguarded (every hart
+# starts there).
+CHECKED_TARGETS = ("RAM_DATA", "RAM_FETCH", "UART0", "CLINT", "FINISHER")
 
 ROM_BASE = 0x0000_1000
 ROM_SIZE = 0x1000
@@ -40,5 +46,7 @@ def memory_map(*, ram_size):
         Region("FINISHER", 0x0010_0000, 0x1000, "test finisher (sifive,test0)", FINISHER_REGS),
         Region("CLINT", 0x0200_0000, 0x1_0000, "CLINT: mtime, mtimecmp, msip", CLINT_REGS),
         Region("UART0", 0x1000_0000, 0x1000, "UART0, ns16550a subset", UART_REGS),
+        Region("PARTCTL", 0x1100_0000, 0x1000, "partition control block: one checker's "
+               "registers per guarded target, 0x100 apart", CHECKER_REGS),
         Region("RAM", RAM_BASE, ram_size, "RAM"),
     ]

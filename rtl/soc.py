@@ -1,4 +1,5 @@
-"""The SoC: one hart, boot ROM, RAM, UART, CLINT and the test finisher on the bus."""
+"""The SoC: one hart, boot ROM, RAM, UART, CLINT and the test finisher on the bus, with a
+partition checker in front of every target but the boot ROM."""
 
 from amaranth import Module
 from amaranth.lib import wiring
@@ -8,7 +9,8 @@ from .bootrom import boot_rom
 from .bus import Decoder
 from .cpu.core import Core, Pma
 from .cpu.rvfi import RVFISignature
-from .memmap import RAM_BASE, ROM_BASE, memory_map
+from .memmap import CHECKED_TARGETS, RAM_BASE, ROM_BASE, memory_map
+from .partition.checker import Checker
 from .periph.clint import CLINT
 from .periph.finisher import Finisher
 from .periph.sram import SRAM
@@ -89,23 +91,43 @@ class SoC(wiring.Component):
             ("finisher", regions["FINISHER"].base, regions["FINISHER"].size),
             ("clint", regions["CLINT"].base, regions["CLINT"].size),
             ("uart", regions["UART0"].base, regions["UART0"].size),
+            ("partctl", regions["PARTCTL"].base, regions["PARTCTL"].size),
             ("ram", RAM_BASE, self.ram_size),
         ])
         connect(m, cpu.ibus, ibus_dec.bus)
         connect(m, cpu.dbus, dbus_dec.bus)
         connect(m, ibus_dec.subs.rom, rom.bus1)
-        connect(m, ibus_dec.subs.ram, ram.bus1)
         connect(m, dbus_dec.subs.rom, rom.bus0)
-        connect(m, dbus_dec.subs.ram, ram.bus0)
-        connect(m, dbus_dec.subs.uart, uart.bus)
-        connect(m, dbus_dec.subs.clint, clint.bus)
-        connect(m, dbus_dec.subs.finisher, finisher.bus)
+
+        # A partition checker in front of every target but the boot ROM, programmed (and
+        # locked) through the partition control block.
+        guarded = {
+            "RAM_DATA": (dbus_dec.subs.ram, ram.bus0, RAM_BASE),
+            "RAM_FETCH": (ibus_dec.subs.ram, ram.bus1, RAM_BASE),
+            "UART0": (dbus_dec.subs.uart, uart.bus, regions["UART0"].base),
+            "CLINT": (dbus_dec.subs.clint, clint.bus, regions["CLINT"].base),
+            "FINISHER": (dbus_dec.subs.finisher, finisher.bus, regions["FINISHER"].base),
+        }
+        m.submodules.partctl = partctl = Decoder(
+            [(name.lower(), 0x100 * i, 0x100) for i, name in enumerate(CHECKED_TARGETS)],
+            addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
+        connect(m, dbus_dec.subs.partctl, partctl.bus)
+        violation = 0
+        for name in CHECKED_TARGETS:
+            initiator, target, base = guarded[name]
+            checker = Checker(addr_width=len(target.adr), base=base, entries=4)
+            m.submodules[f"check_{name.lower()}"] = checker
+            connect(m, initiator, checker.bus)
+            connect(m, checker.sub, target)
+            connect(m, getattr(partctl.subs, name.lower()), checker.cfg)
+            violation = violation | checker.irq
         connect(m, cpu.rvfi, wiring.flipped(self.rvfi))
 
         m.d.comb += [
             cpu.msip.eq(clint.msip[0]),
             cpu.mtip.eq(clint.mtip[0]),
-            cpu.meip.eq(uart.irq),
+            # no PLIC yet: device and violation interrupts go straight to MEIP
+            cpu.meip.eq(uart.irq | violation),
             cpu.mtime.eq(clint.mtime),
             self.uart_tx.eq(uart.tx),
             uart.rx.eq(self.uart_rx),

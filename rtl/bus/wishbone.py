@@ -68,9 +68,12 @@ class Decoder(wiring.Component):
     windows : list of (str, int, int)
         ``(name, base, size)`` for each subordinate; the subordinate's bus is the port
         ``self.subs[name]``, with an address as wide as its window needs.
+    addr_width : int
+        Width of the initiator's word address (30 for the whole address space; less for
+        a decoder inside another's window, whose windows are then offsets).
     """
 
-    def __init__(self, windows):
+    def __init__(self, windows, *, addr_width=30):
         names = set()
         for name, base, size in windows:
             if name in names:
@@ -86,8 +89,12 @@ class Decoder(wiring.Component):
         for (n0, b0, s0), (n1, b1, _) in zip(ordered, ordered[1:]):
             if b0 + s0 > b1:
                 raise ValueError(f"windows {n0!r} and {n1!r} overlap")
+        for name, base, size in windows:
+            if base + size > 4 << addr_width:
+                raise ValueError(f"window {name!r} ends beyond the {addr_width}-bit word "
+                                 f"address space")
         self._windows = list(windows)
-        members = {"bus": In(BusSignature())}
+        members = {"bus": In(BusSignature(addr_width))}
         members["subs"] = Out(wiring.Signature({
             name: Out(BusSignature(max(1, (size // 4 - 1).bit_length())))
             for name, _, size in windows

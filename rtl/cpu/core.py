@@ -151,6 +151,8 @@ class Core(wiring.Component):
         w_value = Signal(32)
         w_load = Signal()
         w_mul = Signal()           # the result is the multiplier's, registered E -> W
+        w_mem = Signal()           # W's data access is answered this cycle
+        w_pc = Signal(32)
         w_f3 = Signal(3)
         w_addr = Signal(32)
         load_value = Signal(32)
@@ -272,6 +274,7 @@ class Core(wiring.Component):
         n_value = Signal(32)
         n_load = Signal()
         n_mul = Signal()
+        n_mem = Signal()
         n_next = Signal(32)
         n_trap = Signal()
         n_mem_addr = Signal(32)
@@ -299,11 +302,17 @@ class Core(wiring.Component):
 
         def access(addr, we, sel, data):
             m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(addr[2:32]), dbus.we.eq(we),
-                         dbus.sel.eq(sel), dbus.dat_w.eq(data),
+                         dbus.sel.eq(sel), dbus.dat_w.eq(data), n_mem.eq(1),
                          n_mem_addr.eq(Cat(Const(0, 2), addr[2:32]))]
 
+        # A data access refused on the bus (by a partition checker) is answered with err
+        # while its instruction is in W. E is frozen in that cycle, so the younger
+        # instruction has no effect, and the fault is precise.
+        w_fault = Signal()
+        m.d.comb += w_fault.eq(w_valid & w_mem & dbus.err)
+
         first = ~md_busy & ~amo_read & ~wfi_wait
-        with m.If(e_valid):
+        with m.If(e_valid & ~w_fault):
             with m.If(csr.irq_take & first & ~dec.wfi):
                 trap(csr.irq_cause, 0, intr=True)
             with m.Elif(first & e_fetch_fault):
@@ -349,6 +358,9 @@ class Core(wiring.Component):
                 with m.If(~amo_read):
                     access(daddr, 0, 0b1111, 0)
                     m.d.sync += amo_read.eq(1)
+                with m.Elif(dbus.err):
+                    m.d.sync += amo_read.eq(0)
+                    trap(Cause.STORE_ACCESS, daddr)
                 with m.Else():
                     access(daddr, 1, 0b1111, amo_new)
                     m.d.sync += amo_read.eq(0)
@@ -391,6 +403,16 @@ class Core(wiring.Component):
         retire_e = e_done & ~n_trap
         m.d.comb += csr.retire.eq(retire_e)
 
+        w_store = Signal()
+        with m.If(w_fault):
+            m.d.comb += [
+                csr.trap.eq(1), csr.trap_intr.eq(0), csr.trap_pc.eq(w_pc),
+                csr.trap_cause.eq(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS)),
+                csr.trap_tval.eq(w_addr), csr.unretire.eq(1),
+                redirect.eq(1), redirect_to.eq(csr.trap_vector),
+            ]
+            m.d.sync += resv_valid.eq(0)
+
         # --- F and E hand-over -----------------------------------------------------------
         # A new fetch is issued when E will be free next cycle; a redirect is fetched the
         # cycle after it is known.
@@ -411,7 +433,6 @@ class Core(wiring.Component):
 
         # --- W: write back and retire ---------------------------------------------------
         w_insn = Signal(32)
-        w_pc = Signal(32)
         w_next = Signal(32)
         w_trap = Signal()
         w_intr = Signal()
@@ -429,7 +450,7 @@ class Core(wiring.Component):
             m.d.sync += [
                 w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap), w_value.eq(n_value),
                 w_load.eq(n_load), w_mul.eq(n_mul), w_f3.eq(Mux(dec.amo, Funct3.LW, dec.f3)),
-                w_addr.eq(n_mem_addr | Mux(n_load, daddr[0:2], 0)),
+                w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr),
                 w_insn.eq(e_insn), w_pc.eq(e_pc), w_next.eq(n_next), w_trap.eq(n_trap),
                 w_intr.eq(intr_seen), w_mode.eq(priv),
                 w_rs1.eq(dec.rs1), w_rs2.eq(dec.rs2), w_rs1_data.eq(r1), w_rs2_data.eq(r2),
@@ -451,17 +472,17 @@ class Core(wiring.Component):
             with m.Default():
                 m.d.comb += load_value.eq(lane_data)
 
-        writes = w_valid & w_writes & (w_rd != 0)
+        writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
         m.d.comb += [
             wp.addr.eq(w_rd), wp.data.eq(w_result), wp.en.eq(writes),
             rvfi.valid.eq(w_valid),
             rvfi.order.eq(order - 1),
             rvfi.insn.eq(w_insn),
-            rvfi.trap.eq(w_trap),
+            rvfi.trap.eq(w_trap | w_fault),
             rvfi.intr.eq(w_intr),
             rvfi.mode.eq(w_mode),
             rvfi.pc_rdata.eq(w_pc),
-            rvfi.pc_wdata.eq(w_next),
+            rvfi.pc_wdata.eq(Mux(w_fault, csr.trap_vector, w_next)),
             rvfi.rs1_addr.eq(w_rs1),
             rvfi.rs2_addr.eq(w_rs2),
             rvfi.rs1_rdata.eq(w_rs1_data),

@@ -65,6 +65,7 @@ class CSRFile(wiring.Component):
             # counters
             "mtime": In(64),
             "retire": In(1),
+            "unretire": In(1),
             "pmp": Out(data.ArrayLayout(pmp_entry_layout, PMP_ENTRIES)),
             "pid": Out(PID_WIDTH),
         })
@@ -150,6 +151,9 @@ class CSRFile(wiring.Component):
             m.d.sync += mcycle.eq(mcycle + 1)
         with m.If(self.retire & ~mcountinhibit[2]):
             m.d.sync += minstret.eq(minstret + 1)
+        with m.Elif(self.unretire & ~mcountinhibit[2]):
+            # counted when it left E, it faulted in W after all
+            m.d.sync += minstret.eq(minstret - 1)
 
         # --- writes ------------------------------------------------------------------------
         w = self.wdata

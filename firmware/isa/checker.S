@@ -1,0 +1,109 @@
+/* The partition checkers, from software: M-mode firmware gives partition 1 the first half
+ * of RAM (read, write, execute) and the finisher, locks its own hart into partition 1,
+ * then locks every checker. From then on, M-mode or not, every access outside that set faults
+ * precisely, never reaches its target, and is logged; and nothing can be unlocked. */
+#include "zvtest.h"
+#define MPARTITION 0x7c0
+#define HALF 0x40000
+#define OTHER (RAM_BASE + HALF)
+#define SLOT(t) (PARTCTL_BASE + PARTCTL_##t)
+#define ENTRY(n) (CHECKER_ENTRY_BASE + 16 * (n))
+#define PART1 (1 << 9)                 /* PERM.PARTS bit for partition 1 */
+
+TEST_BEGIN
+    li s0, SLOT(RAM_DATA)
+    li t6, RAM_BASE
+    sw t6, ENTRY(0)(s0)
+    li t6, ~(HALF - 1)
+    sw t6, ENTRY(0) + 4(s0)
+    li t6, PART1 | 3                   /* read, write */
+    sw t6, ENTRY(0) + 8(s0)
+    li s1, SLOT(RAM_FETCH)
+    li t6, RAM_BASE
+    sw t6, ENTRY(0)(s1)
+    li t6, ~(HALF - 1)
+    sw t6, ENTRY(0) + 4(s1)
+    li t6, PART1 | 4                   /* execute */
+    sw t6, ENTRY(0) + 8(s1)
+    li s2, SLOT(FINISHER)
+    li t6, FINISHER_BASE
+    sw t6, ENTRY(0)(s2)
+    li t6, 0xfffff000
+    sw t6, ENTRY(0) + 4(s2)
+    li t6, PART1 | 2
+    sw t6, ENTRY(0) + 8(s2)
+    /* lock the hart into partition 1, then every checker (in the other order the hart,
+     * still partition 0, could no longer fetch its own code) */
+    li t6, 0x80000001
+    csrw MPARTITION, t6
+    li t6, 1
+    li t5, PARTCTL_BASE
+    sw t6, PARTCTL_RAM_DATA(t5)
+    sw t6, PARTCTL_RAM_FETCH(t5)
+    sw t6, PARTCTL_UART0(t5)
+    sw t6, PARTCTL_CLINT(t5)
+    sw t6, PARTCTL_FINISHER(t5)
+    CHECK_NO_TRAP(1)
+
+    /* its own half of RAM works */
+    la s3, scratch
+    li t6, 0x1234
+    sw t6, 0(s3)
+    lw s4, 0(s3)
+    CHECK(2, s4, 0x1234)
+    CHECK_NO_TRAP(3)
+    /* the other half does not: load, store, AMO, fetch */
+    li s5, OTHER
+    lw s4, 0(s5)
+    CHECK_TRAP(4, 5)
+    CHECK(5, a6, OTHER)
+    sw s4, 8(s5)
+    CHECK_TRAP(6, 7)
+    amoadd.w s4, s4, (s5)
+    CHECK_TRAP(7, 7)
+    jalr ra, 0(s5)
+    CHECK_TRAP(8, 1)
+    /* devices it was not given: the UART and the CLINT */
+    li s6, UART0_BASE
+    lbu s4, UART_LSR(s6)
+    CHECK_TRAP(9, 5)
+    li s6, CLINT_BASE + CLINT_MTIME
+    lw s4, 0(s6)
+    CHECK_TRAP(10, 5)
+
+    /* the log: three refusals at the RAM's data port, the first a read at OTHER by
+     * partition 1, hart 0; one at the fetch port; one at the UART */
+    lw s4, CHECKER_VCOUNT(s0)
+    CHECK(11, s4, 3)
+    lw s4, CHECKER_VADDR(s0)
+    CHECK(12, s4, OTHER)
+    lw s4, CHECKER_VINFO(s0)
+    CHECK(13, s4, 0x001)
+    lw s4, CHECKER_VCOUNT(s1)
+    CHECK(14, s4, 1)
+    li t5, SLOT(UART0)
+    lw s4, CHECKER_VCOUNT(t5)
+    CHECK(15, s4, 1)
+    lw s4, CHECKER_VINFO(s1)
+    CHECK(16, s4, 0x201)              /* kind 2: instruction fetch */
+    /* the violations raised the machine external interrupt */
+    csrr s4, mip
+    li t6, 0x800
+    and s4, s4, t6
+    CHECK(17, s4, 0x800)
+
+    /* nothing unlocks: entries, the checker's lock, the hart's partition */
+    li t6, PART1 | 7
+    sw t6, ENTRY(1) + 8(s0)
+    lw s4, ENTRY(1) + 8(s0)
+    CHECK(18, s4, 0)
+    sw zero, CHECKER_CTRL(s0)
+    lw s4, CHECKER_CTRL(s0)
+    CHECK(19, s4, 1)
+    csrw MPARTITION, zero
+    csrr s4, MPARTITION
+    CHECK(20, s4, 0x80000001)
+    lw s4, 0(s5)
+    CHECK_TRAP(21, 5)
+    PASS
+TEST_END
