@@ -70,6 +70,16 @@ def _check_image(layout, i, part):
     return []
 
 
+def _claim(owners, item, what, name, loc, problem):
+    """Record that partition ``name`` owns ``item``, or report who already does."""
+    if item not in owners:
+        owners[item] = name
+    elif owners[item] == name:
+        problem(loc, f"{what} is listed twice")
+    else:
+        problem(loc, f"{what} already belongs to partition {owners[item]!r}")
+
+
 def check_layout(layout):
     soc = layout.soc
     problems = []
@@ -103,13 +113,9 @@ def check_layout(layout):
             if hart >= soc.harts:
                 problem(("partition", i, "harts"), f"hart {hart} is beyond soc.harts = "
                         f"{soc.harts} (valid: 0 to {soc.harts - 1})")
-            elif hart in hart_owner:
-                owner = hart_owner[hart]
-                what = "is listed twice" if owner == part.name else \
-                    f"already belongs to partition {owner!r}"
-                problem(("partition", i, "harts"), f"hart {hart} {what}")
             else:
-                hart_owner[hart] = part.name
+                _claim(hart_owner, hart, f"hart {hart}", part.name, ("partition", i, "harts"),
+                       problem)
 
         if not _pow2(part.ram) or part.ram < MIN_PARTITION_RAM:
             problem(("partition", i, "ram"), f"must be a power of two of at least "
@@ -121,13 +127,9 @@ def check_layout(layout):
                 problem(("partition", i, "devices"), f"unknown device {dev!r}"
                         f"{_did_you_mean(dev, known_devices)} (this SoC has: "
                         f"{', '.join(known_devices)})")
-            elif dev in device_owner:
-                owner = device_owner[dev]
-                what = "is listed twice" if owner == part.name else \
-                    f"already belongs to partition {owner!r}"
-                problem(("partition", i, "devices"), f"device {dev!r} {what}")
             else:
-                device_owner[dev] = part.name
+                _claim(device_owner, dev, f"device {dev!r}", part.name,
+                       ("partition", i, "devices"), problem)
 
         console = part.console
         if console == "shared":

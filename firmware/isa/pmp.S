@@ -2,13 +2,6 @@
  * and cannot be rewritten; MPRV applies U-mode's permissions to M-mode's data accesses. */
 #include "zvtest.h"
 
-#define TO_USER(label)                  \
-    li t6, 0x1800;                      \
-    csrc mstatus, t6;                   \
-    la t6, label;                       \
-    csrw mepc, t6;                      \
-    mret
-
 TEST_BEGIN
     /* no entry enabled: U-mode cannot even fetch */
     la ra, 1f

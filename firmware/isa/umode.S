@@ -1,13 +1,6 @@
 /* U-mode: entering it with MRET, its ecall, the CSRs it may not touch, mcounteren, TW. */
 #include "zvtest.h"
 
-#define TO_USER(label)                  \
-    li t6, 0x1800;                      \
-    csrc mstatus, t6;                   \
-    la t6, label;                       \
-    csrw mepc, t6;                      \
-    mret
-
 TEST_BEGIN
     /* U-mode may use all memory (PMP entry 0: NAPOT over everything, RWX) */
     li t6, -1

@@ -90,6 +90,14 @@ scratch: .fill 64, 4, 0
 
 #define PASS j zv_pass
 
+/* Continue at label in U-mode. */
+#define TO_USER(label)                  \
+    li t6, 0x1800;                      \
+    csrc mstatus, t6;                   \
+    la t6, label;                       \
+    csrw mepc, t6;                      \
+    mret
+
 /* Register-register and register-immediate operations (s0, s1 in; s2 out). */
 #define TEST_RR(n, op, a, b, expect)    \
     li s0, a;                           \
