@@ -60,6 +60,13 @@ def _parser():
                        help="also write the generated files there: zv_partitions.h/.bin "
                        "(the firmware's partition table), NAME.dts per partition, soc.json")
 
+    memmap = sub.add_parser("memmap", help="print the SoC's memory map",
+                            description="Print the SoC's physical memory map, generated from "
+                            "the same description as the gateware and the C header, with "
+                            "the partition control block's checker slots.")
+    memmap.add_argument("--ram", default="512K", metavar="SIZE",
+                        help="RAM size, e.g. 512K (default) or 1M")
+
     schema = sub.add_parser("schema", help="print the JSON Schema of layout files",
                             description="Print the JSON Schema of layout files, for "
                             "editors that complete and check TOML against a schema.")
@@ -151,6 +158,34 @@ def _check(args, console):
     return status
 
 
+def _memmap(args):
+    from rich.console import Console
+    from rich.table import Table
+
+    from .rtl.memmap import CHECKED_TARGETS, memory_map
+    from .units import format_size, parse_size
+    try:
+        ram = parse_size(args.ram)
+    except ValueError as exc:
+        raise ZerovisorError(f"--ram: {exc}") from None
+    table = Table(title="memory map", title_justify="left")
+    for col in ("base", "end", "size", "region", "what"):
+        table.add_column(col)
+    for r in memory_map(ram_size=ram):
+        table.add_row(f"0x{r.base:08x}", f"0x{r.end - 1:08x}", format_size(r.size), r.name,
+                      r.doc)
+    slots = Table(title="partition control block (0x11000000): checker slots",
+                  title_justify="left")
+    for col in ("offset", "guards"):
+        slots.add_column(col)
+    for i, target in enumerate(CHECKED_TARGETS):
+        slots.add_row(f"0x{0x100 * i:03x}", target)
+    out = Console(width=max(Console().width, 100))
+    out.print(table)
+    out.print(slots)
+    return 0
+
+
 def _schema(args):
     import json
 
@@ -194,6 +229,8 @@ def main(argv=None):
             return _check(args, console)
         if args.command == "schema":
             return _schema(args)
+        if args.command == "memmap":
+            return _memmap(args)
         if args.command == "sim":
             if args.layout is not None:
                 return _sim_layout(args, console)

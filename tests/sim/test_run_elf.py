@@ -161,3 +161,12 @@ def test_trace_file_needs_a_known_suffix(tmp_path, zerovisor):
     run = zerovisor("run-elf", demo_elf(tmp_path), "--trace", tmp_path / "w.txt")
     assert run.returncode == 1
     assert "must end in .vcd or .fst" in run.stderr
+
+
+def test_memmap_prints_every_region(zerovisor):
+    run = zerovisor("memmap", "--ram", "1M")
+    assert run.returncode == 0, run.stderr
+    for text in ("0x00001000", "0x10000000", "0x11000000", "RAM_FETCH", "0x800fffff"):
+        assert text in run.stdout
+    run = zerovisor("memmap", "--ram", "lots")
+    assert run.returncode == 1 and "--ram: expected a size" in run.stderr
