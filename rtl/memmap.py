@@ -15,9 +15,9 @@ from .periph.uart import UART_REGS
 __all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "CHECKED_TARGETS"]
 
 # The partition control block holds one checker's registers per guarded target, each in a
-# 0x100 slot, in this order; the boot ROM is the one target left unguarded (every hart
-# starts there).
-CHECKED_TARGETS = ("RAM_DATA", "RAM_FETCH", "UART0", "CLINT", "FINISHER")
+# 0x100 slot, in this order; the last guards the control block itself. The boot ROM is the
+# one target left unguarded (every hart starts there).
+CHECKED_TARGETS = ("RAM_DATA", "RAM_FETCH", "UART0", "CLINT", "FINISHER", "PARTCTL")
 
 ROM_BASE = 0x0000_1000
 ROM_SIZE = 0x1000

@@ -111,7 +111,8 @@ class SoC(wiring.Component):
         m.submodules.partctl = partctl = Decoder(
             [(name.lower(), 0x100 * i, 0x100) for i, name in enumerate(CHECKED_TARGETS)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
-        connect(m, dbus_dec.subs.partctl, partctl.bus)
+        # The control block is guarded too, by a checker whose registers it holds itself.
+        guarded["PARTCTL"] = (dbus_dec.subs.partctl, partctl.bus, regions["PARTCTL"].base)
         violation = 0
         for name in CHECKED_TARGETS:
             initiator, target, base = guarded[name]

@@ -1,7 +1,9 @@
 /* The partition checkers, from software: M-mode firmware gives partition 1 the first half
  * of RAM (read, write, execute) and the finisher, locks its own hart into partition 1,
  * then locks every checker. From then on, M-mode or not, every access outside that set faults
- * precisely, never reaches its target, and is logged; and nothing can be unlocked. */
+ * precisely, never reaches its target, and is logged; and nothing can be unlocked: the
+ * control block holding the checkers' registers is itself guarded, read-only for
+ * partition 1. */
 #include "zvtest.h"
 #define MPARTITION 0x7c0
 #define HALF 0x40000
@@ -32,6 +34,13 @@ TEST_BEGIN
     sw t6, ENTRY(0) + 4(s2)
     li t6, PART1 | 2
     sw t6, ENTRY(0) + 8(s2)
+    li s7, SLOT(PARTCTL)                /* the control block: partition 1 may only read */
+    li t6, PARTCTL_BASE
+    sw t6, ENTRY(0)(s7)
+    li t6, 0xfffff000
+    sw t6, ENTRY(0) + 4(s7)
+    li t6, PART1 | 1
+    sw t6, ENTRY(0) + 8(s7)
     /* lock the hart into partition 1, then every checker (in the other order the hart,
      * still partition 0, could no longer fetch its own code) */
     li t6, 0x80000001
@@ -43,6 +52,7 @@ TEST_BEGIN
     sw t6, PARTCTL_UART0(t5)
     sw t6, PARTCTL_CLINT(t5)
     sw t6, PARTCTL_FINISHER(t5)
+    sw t6, PARTCTL_PARTCTL(t5)
     CHECK_NO_TRAP(1)
 
     /* its own half of RAM works */
@@ -92,14 +102,23 @@ TEST_BEGIN
     and s4, s4, t6
     CHECK(17, s4, 0x800)
 
-    /* nothing unlocks: entries, the checker's lock, the hart's partition */
+    /* nothing unlocks: the control block refuses partition 1's writes (entries, locks,
+     * acknowledgements), and the hart's partition stays */
     li t6, PART1 | 7
     sw t6, ENTRY(1) + 8(s0)
+    CHECK_TRAP(18, 7)
     lw s4, ENTRY(1) + 8(s0)
-    CHECK(18, s4, 0)
+    CHECK(19, s4, 0)
     sw zero, CHECKER_CTRL(s0)
+    CHECK_TRAP(22, 7)
     lw s4, CHECKER_CTRL(s0)
-    CHECK(19, s4, 1)
+    CHECK(23, s4, 1)
+    li t6, 1
+    sw t6, CHECKER_VACK(s0)
+    CHECK_TRAP(24, 7)
+    li t5, SLOT(PARTCTL)
+    lw s4, CHECKER_VCOUNT(t5)
+    CHECK(25, s4, 3)
     csrw MPARTITION, zero
     csrr s4, MPARTITION
     CHECK(20, s4, 0x80000001)
