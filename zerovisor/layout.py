@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import ZerovisorError
-from .units import format_size, parse_clock, parse_size
+from .units import parse_clock, parse_size
 
 __all__ = ["Layout", "LayoutError", "load_layout", "parse_layout", "ROLES", "ON_FAULT",
            "GUEST_RAM_BASE", "VMM_RESERVE", "CONSOLE_RING_SIZE"]
@@ -266,9 +266,6 @@ class Plan:
     channels: list
     parked_harts: list
     source: Path | None = None
-
-    def describe_ram(self):
-        return format_size(self.soc.ram)
 
 
 def effective_console(layout, part):

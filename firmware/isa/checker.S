@@ -12,35 +12,24 @@
 #define ENTRY(n) (CHECKER_ENTRY_BASE + 16 * (n))
 #define PART1 (1 << 9)                 /* PERM.PARTS bit for partition 1 */
 
+/* Program entry 0 of the checker whose slot address is in reg: a region and its PERM. */
+#define GRANT(reg, base, mask, perm)    \
+    li t6, base;                        \
+    sw t6, ENTRY(0)(reg);               \
+    li t6, mask;                        \
+    sw t6, ENTRY(0) + 4(reg);           \
+    li t6, perm;                        \
+    sw t6, ENTRY(0) + 8(reg)
+
 TEST_BEGIN
     li s0, SLOT(RAM_DATA)
-    li t6, RAM_BASE
-    sw t6, ENTRY(0)(s0)
-    li t6, ~(HALF - 1)
-    sw t6, ENTRY(0) + 4(s0)
-    li t6, PART1 | 3                   /* read, write */
-    sw t6, ENTRY(0) + 8(s0)
+    GRANT(s0, RAM_BASE, ~(HALF - 1), PART1 | 3)            /* read, write */
     li s1, SLOT(RAM_FETCH)
-    li t6, RAM_BASE
-    sw t6, ENTRY(0)(s1)
-    li t6, ~(HALF - 1)
-    sw t6, ENTRY(0) + 4(s1)
-    li t6, PART1 | 4                   /* execute */
-    sw t6, ENTRY(0) + 8(s1)
+    GRANT(s1, RAM_BASE, ~(HALF - 1), PART1 | 4)            /* execute */
     li s2, SLOT(FINISHER)
-    li t6, FINISHER_BASE
-    sw t6, ENTRY(0)(s2)
-    li t6, 0xfffff000
-    sw t6, ENTRY(0) + 4(s2)
-    li t6, PART1 | 2
-    sw t6, ENTRY(0) + 8(s2)
-    li s7, SLOT(PARTCTL)                /* the control block: partition 1 may only read */
-    li t6, PARTCTL_BASE
-    sw t6, ENTRY(0)(s7)
-    li t6, 0xfffff000
-    sw t6, ENTRY(0) + 4(s7)
-    li t6, PART1 | 1
-    sw t6, ENTRY(0) + 8(s7)
+    GRANT(s2, FINISHER_BASE, 0xfffff000, PART1 | 2)        /* write */
+    li s7, SLOT(PARTCTL)
+    GRANT(s7, PARTCTL_BASE, 0xfffff000, PART1 | 1)         /* the control block: read */
     /* lock the hart into partition 1, then every checker (in the other order the hart,
      * still partition 0, could no longer fetch its own code) */
     li t6, 0x80000001

@@ -22,20 +22,14 @@ def test_isa_group_passes(group, build_isa, zerovisor):
     assert "PASS (tohost)" in run.stderr
 
 
-def test_failed_check_reports_its_number(build_isa, tmp_path, zerovisor):
-    # The frame must be able to fail: check 3 compares 0 with 1.
+@pytest.mark.parametrize("body, verdict", [
+    (" li s0, 0\n CHECK(3, s0, 1)\n", "FAIL (tohost, test 3)"),      # a wrong value
+    (" ecall\n CHECK_NO_TRAP(5)\n", "FAIL (tohost, test 5)"),       # an unexpected trap
+])
+def test_the_test_frame_reports_the_failed_check(body, verdict, build_isa, tmp_path, zerovisor):
+    # The frame must be able to fail, and say which check did.
     src = tmp_path / "fails.S"
-    src.write_text('#include "zvtest.h"\nTEST_BEGIN\n li s0, 0\n CHECK(3, s0, 1)\n PASS\n'
-                   'TEST_END\n')
+    src.write_text(f'#include "zvtest.h"\nTEST_BEGIN\n{body} PASS\nTEST_END\n')
     run = zerovisor("run-elf", build_isa(src), "--max-cycles", "100000", "--quiet")
     assert run.returncode == 1
-    assert "FAIL (tohost, test 3)" in run.stderr
-
-
-def test_unexpected_trap_fails_the_check_after_it(build_isa, tmp_path, zerovisor):
-    src = tmp_path / "traps.S"
-    src.write_text('#include "zvtest.h"\nTEST_BEGIN\n ecall\n CHECK_NO_TRAP(5)\n PASS\n'
-                   'TEST_END\n')
-    run = zerovisor("run-elf", build_isa(src), "--max-cycles", "100000", "--quiet")
-    assert run.returncode == 1
-    assert "test 5" in run.stderr
+    assert verdict in run.stderr

@@ -132,7 +132,7 @@ def test_a_checker_that_lets_everything_through_fails_the_proof(tmp_path):
 
     props = CheckerProperties()
     props.dut = Leaky(addr_width=10, base=0x1000_0000, entries=2)
-    with pytest.raises(AssertionError, match="BMC failed"):
+    with pytest.raises(AssertionError, match=r"failed assertion.*\n.*DONE \(FAIL"):
         _prove(props, tmp_path)
 
 
@@ -146,5 +146,5 @@ def test_a_partition_register_that_forgets_its_lock_fails_the_proof(tmp_path):
 
     props = PartitionRegisterProperties()
     props.dut = Forgetful()
-    with pytest.raises(AssertionError, match="BMC failed"):
+    with pytest.raises(AssertionError, match=r"failed assertion.*\n.*DONE \(FAIL"):
         _prove(props, tmp_path)
