@@ -110,7 +110,14 @@ def _status(console):
 
 
 def _run(program, args, console):
+    from .sim.build import SimConfig, build_model
     from .sim.runner import run_elf
+    if args.trace is None and not args.quiet:
+        # Build (or find) the model first, with a live status: the first build of a
+        # configuration takes about half a minute.
+        with console.status("[cyan]preparing the simulation model (the first build of a "
+                            "configuration takes about 30 s; later runs reuse it)"):
+            build_model(SimConfig(), progress=_status(console))
     result = run_elf(program, max_cycles=args.max_cycles, trace=args.trace,
                      echo=not args.quiet, progress=None if args.quiet else _status(console),
                      lockstep=args.lockstep, trace_retire=args.trace_retire)
@@ -236,7 +243,8 @@ def main(argv=None):
                 return _sim_layout(args, console)
             from .firmware.build import demo_elf
             from .sim.build import cache_dir
-            elf = demo_elf(cache_dir() / "demo")
+            with console.status("[cyan]building the demo program"):
+                elf = demo_elf(cache_dir() / "demo")
             return _run(elf, args, console)
     except ZerovisorError as exc:
         console.print(f"[bold red]zerovisor: error:[/] {escape(str(exc))}", highlight=False,
