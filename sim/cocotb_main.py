@@ -47,14 +47,38 @@ async def run(dut):
     await RisingEdge(dut.clk)
     dut.rst.value = 0
 
-    echo = cfg["echo"]
-    output = bytearray()
-    if cfg.get("retire"):
-        result = await _run_retire(dut, cfg, echo, output, interrupted)
-        result["load_seconds"] = load_seconds
-        with open(cfg["result"], "w") as f:
-            json.dump(result, f)
-        return
+    console = _Console(cfg["echo"])
+    run = _run_retire if cfg.get("retire") else _run_events
+    result = await run(dut, cfg, console, interrupted)
+    result.update({
+        "code": int(dut.stop_code.value),
+        "cycles": int(dut.cycles.value),
+        "load_seconds": load_seconds,
+        "output": console.text(),
+    })
+    with open(cfg["result"], "w") as f:
+        json.dump(result, f)
+
+
+class _Console:
+    """The UART's output: kept for the result, copied to standard output if asked."""
+
+    def __init__(self, echo):
+        self.echo = echo
+        self.output = bytearray()
+
+    def take(self, dut):
+        byte = int(dut.uart_data.value)
+        self.output.append(byte)
+        if self.echo:
+            os.write(1, bytes([byte]))
+
+    def text(self):
+        return self.output[-_OUTPUT_KEEP:].decode("utf-8", errors="replace")
+
+
+async def _run_events(dut, cfg, console, interrupted):
+    """The normal loop: Python wakes on a UART byte, the stop, and the beat."""
     uart = RisingEdge(dut.uart_strobe)
     stop = RisingEdge(dut.stopped)
     beat = dut.beat.value_change
@@ -63,10 +87,7 @@ async def run(dut):
     while True:
         fired = await First(uart, stop, beat)
         if fired is uart:
-            byte = int(dut.uart_data.value)
-            output.append(byte)
-            if echo:
-                os.write(1, bytes([byte]))
+            console.take(dut)
         elif fired is stop:
             reason = _REASONS.get(int(dut.stop_reason.value), "unknown")
             break
@@ -78,21 +99,10 @@ async def run(dut):
             sys.stderr.write(f"\r[zerovisor] {cycles / 1e6:.0f} M cycles, "
                              f"{rate / 1e6:.2f} M cycles/s\x1b[K")
             sys.stderr.flush()
-    wall = time.monotonic() - run_start
-    cycles = int(dut.cycles.value)
-    result = {
-        "reason": reason,
-        "code": int(dut.stop_code.value),
-        "cycles": cycles,
-        "seconds": wall,
-        "load_seconds": load_seconds,
-        "output": output[-_OUTPUT_KEEP:].decode("utf-8", errors="replace"),
-    }
-    with open(cfg["result"], "w") as f:
-        json.dump(result, f)
+    return {"reason": reason, "seconds": time.monotonic() - run_start}
 
 
-async def _run_retire(dut, cfg, echo, output, interrupted):
+async def _run_retire(dut, cfg, console, interrupted):
     """The loop used when retired instructions are traced or checked: Python wakes in
     every cycle with a retirement, a UART byte or the stop (the harness's ``wake``)."""
     from .lockstep import Divergence, Lockstep, format_retire
@@ -106,10 +116,7 @@ async def _run_retire(dut, cfg, echo, output, interrupted):
         while not interrupted:
             await wake
             if dut.uart_strobe.value:
-                byte = int(dut.uart_data.value)
-                output.append(byte)
-                if echo:
-                    os.write(1, bytes([byte]))
+                console.take(dut)
             if dut.retire_valid.value:
                 rec = unpack_retire(int(dut.retire_word.value))
                 rec["order"] = checker.checked + sum(checker.skipped.values()) \
@@ -130,10 +137,7 @@ async def _run_retire(dut, cfg, echo, output, interrupted):
             trace.close()
     return {
         "reason": reason,
-        "code": int(dut.stop_code.value),
-        "cycles": int(dut.cycles.value),
         "seconds": time.monotonic() - start,
-        "output": output[-_OUTPUT_KEEP:].decode("utf-8", errors="replace"),
         "divergence": report,
         "lockstep": checker.summary() if checker else None,
         "checked": checker.checked if checker else 0,
