@@ -6,7 +6,7 @@ import json
 import struct
 from pathlib import Path
 
-from .layout import CONSOLE_RING_SIZE, GUEST_RAM_BASE
+from .layout import CHANNEL_GPA_BASE, CONSOLE_RING_SIZE, GUEST_RAM_BASE
 from .rtl.memmap import memory_map
 from .units import format_size
 
@@ -176,7 +176,6 @@ def device_tree(plan, part):
                   f"{t}{t}{t}clock-frequency = <{clock}>;", f"{t}{t}}};"]
     gpa = None
     if part.console_ring:
-        from .layout import CHANNEL_GPA_BASE
         gpa = CHANNEL_GPA_BASE
         lines += [f"{t}{t}console@{gpa:x} {{",
                   f"{t}{t}{t}compatible = \"zerovisor,console-ring\";",

@@ -26,6 +26,7 @@ __all__ = ["Layout", "LayoutError", "load_layout", "parse_layout", "ROLES", "ON_
 GUEST_RAM_BASE = 0x8000_0000
 VMM_RESERVE = 16 << 10      # top of each partition's RAM: the VMM instance
 CONSOLE_RING_SIZE = 4 << 10
+CHANNEL_GPA_BASE = 0x2000_0000  # guest-physical: its console ring, then its channels
 MIN_PARTITION_RAM = 32 << 10
 ROLES = ("guest", "control")
 ON_FAULT = ("restart", "stop", "halt-system")
@@ -278,6 +279,3 @@ def effective_console(layout, part):
         return "shared"
     return uarts[0] if uarts else "none"
 
-
-# Guest-physical window where a partition sees its console ring and channels.
-CHANNEL_GPA_BASE = 0x2000_0000
