@@ -24,7 +24,7 @@ TEST_BEGIN
     CHECK(7, s1, 0x1c)
     /* identification */
     csrr s1, misa
-    CHECK(8, s1, 0x40101101)
+    CHECK(8, s1, 0x40141181)   /* RV32 A H I M S U */
     csrr s1, mhartid
     CHECK(9, s1, 0)
     csrr s1, mvendorid
@@ -35,10 +35,10 @@ TEST_BEGIN
     CHECK_TRAP(12, 2)
     csrrs s1, mhartid, zero
     CHECK_NO_TRAP(13)
-    /* a CSR that does not exist (S-mode's sstatus here) is illegal; mtval holds the insn */
-    csrr s1, 0x100
+    /* a CSR that does not exist (custom 0x7c1 here) is illegal; mtval holds the insn */
+    csrr s1, 0x7c1
     CHECK_TRAP(14, 2)
-    li t6, 0x100024f3
+    li t6, 0x7c1024f3
     li gp, 15
     bne a6, t6, zv_fail
     /* mtvec keeps only legal modes; mepc clears its low bits */

@@ -21,7 +21,7 @@ TEST_BEGIN
     CHECK_TRAP(7, 2)
     .word 0x00000000
     CHECK_TRAP(8, 2)
-    sret                      /* no S-mode */
+    .word 0x30208073          /* MRET with rs1 != 0: not an instruction */
     CHECK_TRAP(9, 2)
     /* misaligned loads and stores: mtval holds the address */
     la s0, scratch

@@ -18,7 +18,7 @@ TEST_BEGIN
     CHECK_TRAP(3, 2)
     mret
     CHECK_TRAP(4, 2)
-    wfi
+    wfi                         /* with S-mode present, WFI in U-mode is always illegal */
     CHECK_TRAP(5, 2)
     /* mcounteren is clear: the counters are out of reach */
     csrr s1, cycle
@@ -34,8 +34,9 @@ TEST_BEGIN
     li a0, 0
     csrr s1, mscratch
     CHECK_NO_TRAP(10)
-    li t6, 0x5                  /* CY and IR, not TM */
+    li t6, 0x5                  /* CY and IR, not TM, in both M's and S's enables */
     csrw mcounteren, t6
+    csrw scounteren, t6
     TO_USER(2f)
 2:  csrr s1, cycle
     csrr s2, instret

@@ -1,4 +1,5 @@
-"""An RV32IMA_Zicsr_Zifencei core with M and U modes: a three-stage in-order pipeline.
+"""An RV32IMA_Zicsr_Zifencei core with M, S and U modes, Sv32 and (by default) the
+hypervisor extension with Sstc: a three-stage in-order pipeline.
 
 - **F** presents the next fetch address to the instruction bus; block RAM answers in the
   next cycle. The fetch is checked by PMP and by the physical memory attributes (PMA:
@@ -15,7 +16,12 @@ redirects it and costs one bubble. Multiplication is pipelined (the product is r
 between E and W, then bypassed like load data) and costs nothing extra; division takes 34
 cycles in E; an AMO reads, then writes, in two. Functional units live in their own
 modules: :class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
-:class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`.
+:class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`, :class:`~.mmu.Mmu`.
+
+Address translation looks fetches up in the instruction TLB in F and data addresses in the
+data TLB in E. A miss stops the pipeline while the walker reads the page tables over the
+data bus: a fetch miss waits until E and W are empty, a data miss holds its instruction in
+E. A walk that faults hands its fault to the instruction that asked, which traps in E.
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal
@@ -27,6 +33,7 @@ from .alu import ALU
 from .csr import CSRFile
 from .decoder import Decoder, sext
 from .isa import AmoOp, Cause, Funct3, Priv
+from .mmu import Access, Fault, Mmu
 from .muldiv import MulDiv
 from .pmp import PmpChecker
 from .rvfi import RVFISignature
@@ -69,6 +76,8 @@ class Core(wiring.Component):
         Address of the first instruction fetched after reset.
     pma : list of :class:`Pma` or None
         The physical memory attributes; ``None`` allows everything everywhere.
+    hext : bool
+        Implement the hypervisor extension (``False`` measures what it costs).
     fault : str or None
         Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
         flipped, so that tests can show the lockstep checker catching a wrong core.
@@ -79,10 +88,12 @@ class Core(wiring.Component):
     msip: In(1)
     mtip: In(1)
     meip: In(1)
+    seip: In(1)
+    sgeip: In(1)
     mtime: In(64)
     rvfi: Out(RVFISignature())
 
-    def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, fault=None):
+    def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
             raise ValueError(f"reset_addr must be a word-aligned 32-bit address, "
                              f"not {reset_addr!r}")
@@ -91,15 +102,17 @@ class Core(wiring.Component):
         self.hartid = hartid
         self.reset_addr = reset_addr
         self.pma = pma if pma is not None else [Pma(0, 2**32, execute=True)]
+        self.hext = bool(hext)
         self.fault = fault
         super().__init__()
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.dec = dec = Decoder()
+        m.submodules.dec = dec = Decoder(hext=self.hext)
         m.submodules.alu = alu = ALU()
         m.submodules.muldiv = muldiv = MulDiv()
-        m.submodules.csr = csr = CSRFile(hartid=self.hartid)
+        m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext)
+        m.submodules.mmu = mmu = Mmu()
         m.submodules.pmp_i = pmp_i = PmpChecker()
         m.submodules.pmp_d = pmp_d = PmpChecker()
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
@@ -110,8 +123,10 @@ class Core(wiring.Component):
 
         m.d.comb += [
             csr.msip.eq(self.msip), csr.mtip.eq(self.mtip), csr.meip.eq(self.meip),
+            csr.seip.eq(self.seip), csr.sgeip.eq(self.sgeip),
             csr.mtime.eq(self.mtime),
             pmp_i.pmp.eq(csr.pmp), pmp_d.pmp.eq(csr.pmp),
+            mmu.status.eq(csr.status),
         ]
         priv = csr.priv
 
@@ -124,22 +139,44 @@ class Core(wiring.Component):
         hold_insn = Signal(32)
         hold_pc = Signal(32)
         hold_fault = Signal()
+        # A fetch fault's kind (mmu.Fault) and guest-physical address, beside pend and hold
+        pend_code = Signal(2)
+        pend_gpa = Signal(32)
+        hold_code = Signal(2)
+        hold_gpa = Signal(32)
+        # A fetch walk's fault, waiting to be handed to E as a faulting fetch
+        ifault = Signal()
+        ifault_code = Signal(2)
+        ifault_gpa = Signal(32)
+
         m.d.comb += [
-            pmp_i.addr.eq(fetch_pc), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
-            ibus.adr.eq(fetch_pc[2:32]), ibus.sel.eq(0b1111), ibus.fetch.eq(1),
+            mmu.i_vaddr.eq(fetch_pc), mmu.i_ctx.kind.eq(Access.FETCH),
+            mmu.i_ctx.user.eq(priv == Priv.U), mmu.i_ctx.virt.eq(csr.virt),
+            mmu.i_ctx.machine.eq(priv == Priv.M),
+        ]
+        fetch_paddr = Mux(mmu.i_on, mmu.i_paddr, fetch_pc)
+        fetch_ready = ~mmu.i_on | mmu.i_hit          # the translation is at hand
+        fetch_tlb_fault = mmu.i_on & (mmu.i_fault != Fault.NONE)
+        m.d.comb += [
+            pmp_i.addr.eq(fetch_paddr), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
+            ibus.adr.eq(fetch_paddr[2:32]), ibus.sel.eq(0b1111), ibus.fetch.eq(1),
             ibus.pid.eq(csr.pid), dbus.pid.eq(csr.pid),
             ibus.hart.eq(self.hartid), dbus.hart.eq(self.hartid),
         ]
-        fetch_ok = pmp_i.allow & _pma_allows(fetch_pc, self.pma, "execute")
+        fetch_ok = pmp_i.allow & _pma_allows(fetch_paddr, self.pma, "execute") \
+            & ~fetch_tlb_fault
 
         # --- E: the instruction and its operands ----------------------------------------
         e_valid = pend | hold
         e_insn = Mux(hold, hold_insn, ibus.dat_r)
         e_pc = Mux(hold, hold_pc, pend_pc)
         e_fetch_fault = Mux(hold, hold_fault, pend_fault | ibus.err)
+        e_fetch_code = Mux(hold, hold_code, Mux(pend_fault, pend_code, Fault.ACCESS))
+        e_fetch_gpa = Mux(hold, hold_gpa, pend_gpa)
         m.d.comb += [
-            dec.insn.eq(e_insn), dec.priv.eq(priv), dec.tw.eq(csr.tw),
-            dec.csr_illegal.eq(csr.illegal),
+            dec.insn.eq(e_insn), dec.priv.eq(priv), dec.virt.eq(csr.virt),
+            dec.status.eq(csr.status),
+            dec.csr_illegal.eq(csr.illegal), dec.csr_virtual.eq(csr.virtual),
             csr.addr.eq(e_insn[20:32]), csr.writes.eq(dec.csr_writes),
             rp1.addr.eq(dec.rs1), rp2.addr.eq(dec.rs2),
         ]
@@ -155,6 +192,7 @@ class Core(wiring.Component):
         w_pc = Signal(32)
         w_f3 = Signal(3)
         w_addr = Signal(32)
+        w_paddr = Signal(32)
         load_value = Signal(32)
         w_result = Mux(w_load, load_value, Mux(w_mul, muldiv.result, w_value))
 
@@ -198,25 +236,53 @@ class Core(wiring.Component):
             m.d.comb += [target.eq(e_pc + dec.imm_b), jumps.eq(dec.branch & taken)]
         pc4 = e_pc + 4
 
-        # Data access: address, lanes, alignment, permissions.
-        is_mem = dec.load | dec.store | dec.amo
-        is_write = dec.store | (dec.amo & ~dec.lr)
-        is_read = dec.load | (dec.amo & ~dec.sc)
+        # Data access: address, translation, lanes, alignment, permissions. HLV and HSV are
+        # loads and stores made as if V=1 at the privilege hstatus.SPVP names.
+        is_load = dec.load | dec.hlv
+        is_store = dec.store | dec.hsv
+        is_mem = is_load | is_store | dec.amo
+        is_write = is_store | (dec.amo & ~dec.lr)
+        is_read = is_load | (dec.amo & ~dec.sc)
         daddr = Signal(32)
-        m.d.comb += daddr.eq(r1 + Mux(dec.amo, 0, Mux(dec.store, dec.imm_s, dec.imm_i)))
-        size = dec.f3[0:2]
+        offset = Mux(dec.amo | dec.hlv | dec.hsv, 0, Mux(dec.store, dec.imm_s, dec.imm_i))
+        m.d.comb += daddr.eq(r1 + offset)
+        hlsv = dec.hlv | dec.hsv
+        d_priv = Signal(Priv)
+        d_virt = Signal()
+        m.d.comb += [
+            d_priv.eq(Mux(hlsv, Mux(csr.status.spvp, Priv.S, Priv.U), csr.data_priv)),
+            d_virt.eq(hlsv | csr.data_virt),
+            mmu.d_vaddr.eq(daddr),
+            mmu.d_ctx.kind.eq(Mux(is_write, Access.STORE, Access.LOAD)),
+            mmu.d_ctx.hlvx.eq(dec.hlvx), mmu.d_ctx.user.eq(d_priv == Priv.U),
+            mmu.d_ctx.virt.eq(d_virt), mmu.d_ctx.machine.eq(d_priv == Priv.M),
+        ]
+        d_paddr = Signal(32)
+        m.d.comb += d_paddr.eq(Mux(mmu.d_on, mmu.d_paddr, daddr))
+        size = dec.mem_f3[0:2]
         misaligned = ((size == 1) & daddr[0]) | ((size == 2) & (daddr[0:2] != 0))
         lanes = Mux(size == 0, Const(1, 4) << daddr[0:2],
                     Mux(size == 1, Const(0b11, 4) << Cat(Const(0, 1), daddr[1]), 0b1111))
         store_data = Mux(size == 0, r2[0:8].replicate(4),
                          Mux(size == 1, r2[0:16].replicate(2), r2))
-        m.d.comb += [
-            pmp_d.addr.eq(daddr), pmp_d.priv.eq(csr.data_priv),
-            pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1))),
-        ]
+        # While the walker runs, pmp_d checks its page-table reads (S-level, implicit).
+        with m.If(mmu.busy):
+            m.d.comb += [pmp_d.addr.eq(mmu.bus_adr), pmp_d.priv.eq(Priv.S),
+                         pmp_d.need.eq(0b001)]
+        with m.Else():
+            m.d.comb += [pmp_d.addr.eq(d_paddr), pmp_d.priv.eq(d_priv),
+                         pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
+        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & _pma_allows(mmu.bus_adr, self.pma, "read"))
         mem_ok = pmp_d.allow \
-            & (~is_read | _pma_allows(daddr, self.pma, "read")) \
-            & (~is_write | _pma_allows(daddr, self.pma, "write"))
+            & (~is_read | _pma_allows(d_paddr, self.pma, "read")) \
+            & (~is_write | _pma_allows(d_paddr, self.pma, "write"))
+        # A data walk's fault, for the instruction in E that asked
+        dfault = Signal()
+        dfault_code = Signal(2)
+        dfault_gpa = Signal(32)
+        d_tlb_fault = mmu.d_on & (mmu.d_fault != Fault.NONE)
+        d_code = Mux(dfault, dfault_code, mmu.d_fault)
+        d_gpa = Mux(dfault, dfault_gpa, mmu.d_gpa)
 
         # CSR instructions' new value.
         csr_src = Mux(dec.f3[2], dec.rs1, r1)
@@ -287,10 +353,11 @@ class Core(wiring.Component):
             m.d.comb += [e_done.eq(1), n_next.eq(next_pc), n_writes.eq(writes),
                          n_value.eq(result)]
 
-        def trap(cause, tval, *, intr=False):
+        def trap(cause, tval, *, intr=False, gpa=0, gva=0):
             m.d.comb += [
                 csr.trap.eq(1), csr.trap_cause.eq(cause), csr.trap_intr.eq(intr),
                 csr.trap_pc.eq(e_pc), csr.trap_tval.eq(tval),
+                csr.trap_gpa.eq(gpa), csr.trap_gva.eq(gva),
                 redirect.eq(1), redirect_to.eq(csr.trap_vector),
             ]
             m.d.sync += resv_valid.eq(0)
@@ -300,10 +367,14 @@ class Core(wiring.Component):
                 finish(csr.trap_vector)
                 m.d.comb += n_trap.eq(1)
 
-        def access(addr, we, sel, data):
-            m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(addr[2:32]), dbus.we.eq(we),
+        def access(we, sel, data):
+            m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(d_paddr[2:32]), dbus.we.eq(we),
                          dbus.sel.eq(sel), dbus.dat_w.eq(data), n_mem.eq(1),
-                         n_mem_addr.eq(Cat(Const(0, 2), addr[2:32]))]
+                         n_mem_addr.eq(Cat(Const(0, 2), d_paddr[2:32]))]
+
+        def fault_cause(code, access, page, guest_page):
+            return Mux(code == Fault.PAGE, page, Mux(code == Fault.GUEST_PAGE, guest_page,
+                                                     access))
 
         # A data access refused on the bus (by a partition checker) is answered with err
         # while its instruction is in W. E is frozen in that cycle, so the younger
@@ -312,23 +383,40 @@ class Core(wiring.Component):
         m.d.comb += w_fault.eq(w_valid & w_mem & dbus.err)
 
         first = ~md_busy & ~amo_read & ~wfi_wait
+        virt = csr.virt
         with m.If(e_valid & ~w_fault):
-            with m.If(csr.irq_take & first & ~dec.wfi):
+            with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
                 trap(csr.irq_cause, 0, intr=True)
             with m.Elif(first & e_fetch_fault):
-                trap(Cause.INSN_ACCESS, e_pc)
+                trap(fault_cause(e_fetch_code, Cause.INSN_ACCESS, Cause.INSN_PAGE,
+                                 Cause.INSN_GUEST_PAGE),
+                     e_pc, gpa=Mux(e_fetch_code == Fault.GUEST_PAGE, e_fetch_gpa, 0), gva=virt)
             with m.Elif(first & ~dec.legal):
                 trap(Cause.ILLEGAL_INSN, e_insn)
+            with m.Elif(first & dec.virtual):
+                trap(Cause.VIRTUAL_INSN, e_insn)
             with m.Elif(dec.ecall):
-                trap(Cause.ECALL_U + priv.as_value(), 0)
+                # U 8, HS 9, VS 10, M 11 (VU is U)
+                trap(Cause.ECALL_U + priv.as_value() + (virt & (priv == Priv.S)), 0)
             with m.Elif(dec.ebreak):
-                trap(Cause.BREAKPOINT, e_pc)
+                trap(Cause.BREAKPOINT, e_pc, gva=virt)
             with m.Elif(jumps & target[1]):
-                trap(Cause.INSN_MISALIGNED, target)
+                trap(Cause.INSN_MISALIGNED, target, gva=virt)
             with m.Elif(is_mem & misaligned):
-                trap(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED), daddr)
+                trap(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED), daddr,
+                     gva=d_virt)
+            with m.Elif(is_mem & (dfault | d_tlb_fault)):
+                trap(Mux(is_write,
+                         fault_cause(d_code, Cause.STORE_ACCESS, Cause.STORE_PAGE,
+                                     Cause.STORE_GUEST_PAGE),
+                         fault_cause(d_code, Cause.LOAD_ACCESS, Cause.LOAD_PAGE,
+                                     Cause.LOAD_GUEST_PAGE)),
+                     daddr, gpa=Mux(d_code == Fault.GUEST_PAGE, d_gpa, 0), gva=d_virt)
+            with m.Elif(is_mem & mmu.d_on & ~mmu.d_hit):
+                # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
+                m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
             with m.Elif(is_mem & ~mem_ok):
-                trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr)
+                trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
             with m.Elif(dec.muldiv & ~dec.f3[2]):
                 # Multiplications are pipelined: the product is registered as the
                 # instruction moves to W, which takes its result from there.
@@ -343,45 +431,53 @@ class Core(wiring.Component):
                     finish(pc4, writes=True, result=muldiv.result)
             with m.Elif(dec.sc):
                 m.d.sync += resv_valid.eq(0)
-                with m.If(resv_valid & (resv_addr == daddr[2:32])):
-                    access(daddr, 1, 0b1111, r2)
+                with m.If(resv_valid & (resv_addr == d_paddr[2:32])):
+                    access(1, 0b1111, r2)
                     m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
                     finish(pc4, writes=True, result=0)
                 with m.Else():
                     finish(pc4, writes=True, result=1)
             with m.Elif(dec.lr):
-                access(daddr, 0, 0b1111, 0)
-                m.d.sync += [resv_valid.eq(1), resv_addr.eq(daddr[2:32])]
+                access(0, 0b1111, 0)
+                m.d.sync += [resv_valid.eq(1), resv_addr.eq(d_paddr[2:32])]
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(0b1111)]
                 finish(pc4, writes=True)
             with m.Elif(dec.amo):
                 with m.If(~amo_read):
-                    access(daddr, 0, 0b1111, 0)
+                    access(0, 0b1111, 0)
                     m.d.sync += amo_read.eq(1)
                 with m.Elif(dbus.err):
                     m.d.sync += amo_read.eq(0)
-                    trap(Cause.STORE_ACCESS, daddr)
+                    trap(Cause.STORE_ACCESS, daddr, gva=d_virt)
                 with m.Else():
-                    access(daddr, 1, 0b1111, amo_new)
+                    access(1, 0b1111, amo_new)
                     m.d.sync += amo_read.eq(0)
                     m.d.comb += [n_mem_rmask.eq(0b1111), n_mem_wmask.eq(0b1111),
                                  n_mem_wdata.eq(amo_new), n_mem_rdata.eq(amo_old)]
                     finish(pc4, writes=True, result=amo_old)
-            with m.Elif(dec.load):
-                access(daddr, 0, lanes, 0)
+            with m.Elif(is_load):
+                access(0, lanes, 0)
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(lanes)]
                 finish(pc4, writes=True)
-            with m.Elif(dec.store):
-                access(daddr, 1, lanes, store_data)
+            with m.Elif(is_store):
+                access(1, lanes, store_data)
                 m.d.comb += [n_mem_wmask.eq(lanes), n_mem_wdata.eq(store_data)]
                 finish(pc4)
             with m.Elif(dec.csr):
-                m.d.comb += csr.write.eq(dec.csr_writes)
+                m.d.comb += [csr.write.eq(dec.csr_writes), mmu.flush.eq(csr.flush_tlb)]
                 finish(pc4, writes=True, result=csr.rdata)
             with m.Elif(dec.mret):
                 m.d.comb += [csr.mret.eq(1), redirect.eq(1), redirect_to.eq(csr.mepc)]
                 m.d.sync += resv_valid.eq(0)
                 finish(csr.mepc)
+            with m.Elif(dec.sret):
+                m.d.comb += [csr.sret.eq(1), redirect.eq(1), redirect_to.eq(csr.sret_pc)]
+                m.d.sync += resv_valid.eq(0)
+                finish(csr.sret_pc)
+            with m.Elif(dec.sfence):
+                # SFENCE.VMA, HFENCE.VVMA/GVMA: empty the TLBs and fetch anew
+                m.d.comb += [mmu.flush.eq(1), redirect.eq(1), redirect_to.eq(pc4)]
+                finish(pc4)
             with m.Elif(dec.wfi):
                 with m.If(csr.irq_wake):
                     m.d.sync += wfi_wait.eq(0)
@@ -404,11 +500,12 @@ class Core(wiring.Component):
         m.d.comb += csr.retire.eq(retire_e)
 
         w_store = Signal()
+        w_virt = Signal()
         with m.If(w_fault):
             m.d.comb += [
                 csr.trap.eq(1), csr.trap_intr.eq(0), csr.trap_pc.eq(w_pc),
                 csr.trap_cause.eq(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS)),
-                csr.trap_tval.eq(w_addr), csr.unretire.eq(1),
+                csr.trap_tval.eq(w_addr), csr.trap_gva.eq(w_virt), csr.unretire.eq(1),
                 redirect.eq(1), redirect_to.eq(csr.trap_vector),
             ]
             m.d.sync += resv_valid.eq(0)
@@ -416,20 +513,50 @@ class Core(wiring.Component):
         # --- F and E hand-over -----------------------------------------------------------
         # A new fetch is issued when E will be free next cycle; a redirect is fetched the
         # cycle after it is known.
+        # A fetch whose translation misses waits until E and W are empty, then walks.
         issue = (~e_valid | e_done) & ~redirect
         with m.If(redirect):
             m.d.sync += [fetch_pc.eq(redirect_to), pend.eq(0)]
-        with m.Elif(issue):
+        with m.Elif(issue & ifault):
+            m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
+                         pend_fault.eq(1), pend_code.eq(ifault_code), pend_gpa.eq(ifault_gpa)]
+        with m.Elif(issue & fetch_ready):
             m.d.comb += ibus.cyc.eq(fetch_ok)
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
-                         pend_fault.eq(~fetch_ok)]
+                         pend_fault.eq(~fetch_ok),
+                         pend_code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
+                         pend_gpa.eq(mmu.i_gpa)]
         with m.Else():
             m.d.sync += pend.eq(0)
+            with m.If(issue & ~e_valid & ~w_valid & ~mmu.busy):
+                m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
         with m.If(e_done | redirect):
             m.d.sync += hold.eq(0)
         with m.Elif(pend):
             m.d.sync += [hold.eq(1), hold_insn.eq(ibus.dat_r), hold_pc.eq(pend_pc),
-                         hold_fault.eq(pend_fault | ibus.err)]
+                         hold_fault.eq(pend_fault | ibus.err),
+                         hold_code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
+                         hold_gpa.eq(pend_gpa)]
+
+        # Walk results: a fault goes to the fetch or the instruction in E that asked.
+        walk_fetch = Signal()
+        with m.If(mmu.walk):
+            m.d.sync += walk_fetch.eq(mmu.walk_fetch)
+        walk_fault = mmu.done & (mmu.fault != Fault.NONE)
+        with m.If(walk_fault & walk_fetch):
+            m.d.sync += [ifault.eq(1), ifault_code.eq(mmu.fault), ifault_gpa.eq(mmu.fault_gpa)]
+        with m.Elif(redirect | (issue & ifault)):
+            m.d.sync += ifault.eq(0)
+        with m.If(walk_fault & ~walk_fetch):
+            m.d.sync += [dfault.eq(1), dfault_code.eq(mmu.fault), dfault_gpa.eq(mmu.fault_gpa)]
+        with m.Elif(e_done | redirect):
+            m.d.sync += dfault.eq(0)
+
+        # The walker has the data bus while it runs (E is held or empty then).
+        with m.If(mmu.busy):
+            m.d.comb += [dbus.cyc.eq(mmu.bus_cyc), dbus.adr.eq(mmu.bus_adr[2:32]),
+                         dbus.sel.eq(0b1111), dbus.we.eq(0)]
+        m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err)]
 
         # --- W: write back and retire ---------------------------------------------------
         w_insn = Signal(32)
@@ -449,8 +576,10 @@ class Core(wiring.Component):
         with m.If(e_done):
             m.d.sync += [
                 w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap), w_value.eq(n_value),
-                w_load.eq(n_load), w_mul.eq(n_mul), w_f3.eq(Mux(dec.amo, Funct3.LW, dec.f3)),
-                w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr),
+                w_load.eq(n_load), w_mul.eq(n_mul),
+                w_f3.eq(Mux(dec.amo, Funct3.LW, dec.mem_f3)),
+                w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr), w_virt.eq(d_virt),
+                w_paddr.eq(d_paddr),
                 w_insn.eq(e_insn), w_pc.eq(e_pc), w_next.eq(n_next), w_trap.eq(n_trap),
                 w_intr.eq(intr_seen), w_mode.eq(priv),
                 w_rs1.eq(dec.rs1), w_rs2.eq(dec.rs2), w_rs1_data.eq(r1), w_rs2_data.eq(r2),
@@ -489,7 +618,7 @@ class Core(wiring.Component):
             rvfi.rs2_rdata.eq(w_rs2_data),
             rvfi.rd_addr.eq(Mux(writes, w_rd, 0)),
             rvfi.rd_wdata.eq(Mux(writes, w_result, 0)),
-            rvfi.mem_addr.eq(Cat(Const(0, 2), w_addr[2:32])),
+            rvfi.mem_addr.eq(Cat(Const(0, 2), w_paddr[2:32])),
             rvfi.mem_rmask.eq(w_rmask),
             rvfi.mem_wmask.eq(w_wmask),
             rvfi.mem_rdata.eq(Mux(w_load, dbus.dat_r, w_rdata)),

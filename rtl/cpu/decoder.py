@@ -1,10 +1,11 @@
 """Instruction decode: fields, immediates, the instruction's class and whether it exists."""
 
-from amaranth import Cat, Const, Module, Mux
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .isa import EBREAK, ECALL, MRET, WFI, AmoOp, Funct3, Opcode, Priv
+from .csr import StatusLayout
+from .isa import EBREAK, ECALL, MRET, SRET, WFI, AmoOp, Funct3, Funct7, Opcode, Priv
 
 __all__ = ["Decoder"]
 
@@ -17,19 +18,27 @@ def sext(value):
 
 
 class Decoder(wiring.Component):
-    """Combinational decode of ``insn`` for a hart at privilege ``priv``.
+    """Combinational decode of ``insn`` for a hart at privilege ``priv`` (and ``virt``).
 
-    ``legal`` is false for every encoding the hart does not implement, for MRET outside
-    M-mode, for WFI in U-mode with ``mstatus.TW`` set, and for a CSR access the CSR file
-    refuses (``csr_illegal``, which depends on ``csr_writes``).
+    ``legal`` is false for every encoding the hart does not implement, for a privileged
+    instruction its mode may not execute, and for a CSR access the CSR file refuses
+    (``csr_illegal``, which depends on ``csr_writes``). ``virtual`` marks, among the legal
+    encodings, those that raise a virtual-instruction exception instead (hypervisor
+    chapter, "Synchronous exceptions").
+
+    HLV, HLVX and HSV decode as loads and stores (``hlv``/``hsv`` set, ``mem_f3`` the
+    equivalent LOAD/STORE funct3, and no offset).
     """
 
     insn: In(32)
     priv: In(Priv)
-    tw: In(1)
+    virt: In(1)
+    status: In(StatusLayout)
     csr_illegal: In(1)
+    csr_virtual: In(1)
 
     legal: Out(1)
+    virtual: Out(1)
     rd: Out(5)
     rs1: Out(5)
     rs2: Out(5)
@@ -60,9 +69,19 @@ class Decoder(wiring.Component):
     ecall: Out(1)
     ebreak: Out(1)
     mret: Out(1)
+    sret: Out(1)
     wfi: Out(1)
+    sfence: Out(1)            # SFENCE.VMA, HFENCE.VVMA or HFENCE.GVMA
+    hlv: Out(1)
+    hlvx: Out(1)
+    hsv: Out(1)
+    mem_f3: Out(3)
     alu_alt: Out(1)
     writes_rd: Out(1)
+
+    def __init__(self, *, hext=True):
+        self.hext = bool(hext)
+        super().__init__()
 
     def elaborate(self, platform):
         m = Module()
@@ -101,20 +120,68 @@ class Decoder(wiring.Component):
             self.ecall.eq(ir == ECALL),
             self.ebreak.eq(ir == EBREAK),
             self.mret.eq(ir == MRET),
+            self.sret.eq(ir == SRET),
             self.wfi.eq(ir == WFI),
             # SUB and SRA (register), SRAI (immediate)
             self.alu_alt.eq(f7[5] & (is_op(Opcode.OP) | (f3 == Funct3.SR))),
         ]
+        # SFENCE.VMA, HFENCE.*: rd = 0, funct3 = 0; HLV/HSV: funct3 = 4, funct7 = 0110 ss h
+        system_r = is_op(Opcode.SYSTEM) & (f3 == 0) & (self.rd == 0)
+        sfence_vma = system_r & (f7 == Funct7.SFENCE_VMA)
+        hfence_vvma = system_r & (f7 == Funct7.HFENCE_VVMA)
+        hfence_gvma = system_r & (f7 == Funct7.HFENCE_GVMA)
+        hls = is_op(Opcode.SYSTEM) & (f3 == 4) & (f7[3:7] == 0b0110) & (f7[1:3] != 3)
+        hsize = f7[1:3]
+        hlv = hls & ~f7[0] & (
+            (self.rs2 == 0) | ((self.rs2 == 1) & (hsize != 2)) | ((self.rs2 == 3) & (hsize != 0)))
+        hsv = hls & f7[0] & (self.rd == 0)
+        if not self.hext:
+            hfence_vvma = hfence_gvma = hlv = hsv = Const(0, 1)
+        m.d.comb += [
+            self.sfence.eq(sfence_vma | hfence_vvma | hfence_gvma),
+            self.hlv.eq(hlv), self.hsv.eq(hsv), self.hlvx.eq(hlv & (self.rs2 == 3)),
+            self.mem_f3.eq(Mux(hlv | hsv, Cat(hsize, hlv & (self.rs2 != 0)), f3)),
+        ]
         m.d.comb += self.writes_rd.eq(
             self.lui | self.auipc | self.jal | self.jalr | self.load | self.op | self.op_imm
-            | self.muldiv | self.amo | self.csr)
+            | self.muldiv | self.amo | self.csr | hlv)
 
         alt_ok = (f3 == Funct3.ADD) | (f3 == Funct3.SR)
         shift_imm_ok = Mux(f3 == Funct3.SLL, f7 == 0,
                            Mux(f3 == Funct3.SR, (f7 == 0) | (f7 == 0b0100000), 1))
         amo_arith = Cat(f5 == op for op in _AMO_ARITH).any()
         amo_ok = (f3 == 2) & ((self.lr & (self.rs2 == 0)) | self.sc | amo_arith)
+        # Privileged instructions: who may execute them (privileged spec, "Virtualization
+        # Support in mstatus"; hypervisor chapter, the list of virtual-instruction cases).
+        st = self.status
         m_mode = self.priv == Priv.M
+        hs = (self.priv == Priv.S) & ~self.virt
+        u = (self.priv == Priv.U) & ~self.virt
+        vs = (self.priv == Priv.S) & self.virt
+        vu = (self.priv == Priv.U) & self.virt
+        v = self.virt
+        priv_ok = Signal()      # legal, though maybe virtual
+        virtual = Signal()
+        with m.If(self.mret):
+            m.d.comb += priv_ok.eq(m_mode)
+        with m.Elif(self.sret):
+            m.d.comb += [priv_ok.eq(m_mode | (hs & ~st.tsr) | v),
+                         virtual.eq(vu | (vs & st.vtsr))]
+        with m.Elif(self.wfi):
+            m.d.comb += [priv_ok.eq(m_mode | ((hs | v) & ~st.tw)),
+                         virtual.eq(vu | (vs & st.vtw))]
+        with m.Elif(sfence_vma):
+            m.d.comb += [priv_ok.eq(m_mode | (hs & ~st.tvm) | v),
+                         virtual.eq(vu | (vs & st.vtvm))]
+        with m.Elif(hfence_vvma):
+            m.d.comb += [priv_ok.eq(m_mode | hs | v), virtual.eq(v)]
+        with m.Elif(hfence_gvma):
+            m.d.comb += [priv_ok.eq(m_mode | (hs & ~st.tvm) | v), virtual.eq(v)]
+        with m.Elif(hlv | hsv):
+            m.d.comb += [priv_ok.eq(m_mode | hs | (u & st.hu) | v), virtual.eq(v)]
+        with m.Elif(self.csr):
+            m.d.comb += [priv_ok.eq(~self.csr_illegal), virtual.eq(self.csr_virtual)]
+        m.d.comb += self.virtual.eq(self.legal & virtual)
         m.d.comb += self.legal.eq(
             self.lui | self.auipc | self.jal
             | (self.jalr & (f3 == 0))
@@ -127,8 +194,7 @@ class Decoder(wiring.Component):
             | (is_op(Opcode.MISC_MEM) & (f3 < 2))
             | (self.amo & amo_ok)
             | self.ecall | self.ebreak
-            | (self.mret & m_mode)
-            | (self.wfi & (m_mode | ~self.tw))
-            | (self.csr & ~self.csr_illegal)
+            | ((self.mret | self.sret | self.wfi | self.sfence | hlv | hsv | self.csr)
+               & priv_ok)
         )
         return m

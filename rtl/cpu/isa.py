@@ -2,7 +2,7 @@
 
 from amaranth.lib import enum
 
-__all__ = ["Opcode", "Funct3", "AmoOp", "Csr", "Cause", "Irq", "Priv", "MISA"]
+__all__ = ["Opcode", "Funct3", "AmoOp", "Csr", "Cause", "Irq", "Priv", "Funct7", "misa"]
 
 
 class Opcode(enum.Enum, shape=5):
@@ -50,11 +50,60 @@ class AmoOp:
 ECALL = 0x00000073
 EBREAK = 0x00100073
 MRET = 0x30200073
+SRET = 0x10200073
 WFI = 0x10500073
+
+
+class Funct7:
+    """``insn[31:25]`` of the SYSTEM instructions with register operands."""
+    SFENCE_VMA = 0b0001001
+    HFENCE_VVMA = 0b0010001
+    HFENCE_GVMA = 0b0110001
 
 
 class Csr:
     """CSR numbers (privileged spec, "CSR Listing")."""
+    SSTATUS = 0x100
+    SIE = 0x104
+    STVEC = 0x105
+    SCOUNTEREN = 0x106
+    SENVCFG = 0x10A
+    SSCRATCH = 0x140
+    SEPC = 0x141
+    SCAUSE = 0x142
+    STVAL = 0x143
+    SIP = 0x144
+    STIMECMP = 0x14D
+    STIMECMPH = 0x15D
+    SATP = 0x180
+    VSSTATUS = 0x200
+    VSIE = 0x204
+    VSTVEC = 0x205
+    VSSCRATCH = 0x240
+    VSEPC = 0x241
+    VSCAUSE = 0x242
+    VSTVAL = 0x243
+    VSIP = 0x244
+    VSTIMECMP = 0x24D
+    VSTIMECMPH = 0x25D
+    VSATP = 0x280
+    HSTATUS = 0x600
+    HEDELEG = 0x602
+    HIDELEG = 0x603
+    HIE = 0x604
+    HTIMEDELTA = 0x605
+    HCOUNTEREN = 0x606
+    HGEIE = 0x607
+    HENVCFG = 0x60A
+    HEDELEGH = 0x612
+    HTIMEDELTAH = 0x615
+    HENVCFGH = 0x61A
+    HTVAL = 0x643
+    HIP = 0x644
+    HVIP = 0x645
+    HTINST = 0x64A
+    HGATP = 0x680
+    HGEIP = 0xE12
     MSTATUS = 0x300
     MISA = 0x301
     MEDELEG = 0x302
@@ -73,6 +122,8 @@ class Csr:
     MCAUSE = 0x342
     MTVAL = 0x343
     MIP = 0x344
+    MTINST = 0x34A
+    MTVAL2 = 0x34B
     PMPCFG0 = 0x3A0
     PMPADDR0 = 0x3B0
     MCYCLE = 0xB00
@@ -108,14 +159,32 @@ class Cause:
     STORE_ACCESS = 7
     ECALL_U = 8
     ECALL_S = 9
+    ECALL_VS = 10
     ECALL_M = 11
+    INSN_PAGE = 12
+    LOAD_PAGE = 13
+    STORE_PAGE = 15
+    INSN_GUEST_PAGE = 20
+    LOAD_GUEST_PAGE = 21
+    VIRTUAL_INSN = 22
+    STORE_GUEST_PAGE = 23
 
 
 class Irq:
     """Interrupt numbers: bit positions in ``mip``/``mie`` and ``mcause`` codes."""
+    SSI = 1
+    VSSI = 2
     MSI = 3
+    STI = 5
+    VSTI = 6
     MTI = 7
+    SEI = 9
+    VSEI = 10
     MEI = 11
+    SGEI = 12
+    # The order in which pending and enabled interrupts of one level are taken
+    # (privileged spec, "Machine Interrupt Registers"; hypervisor chapter, "Traps").
+    PRIORITY = (MEI, MSI, MTI, SEI, SSI, STI, SGEI, VSEI, VSSI, VSTI)
 
 
 class Priv(enum.Enum, shape=2):
@@ -124,12 +193,13 @@ class Priv(enum.Enum, shape=2):
     M = 3
 
 
-def _misa():
-    letters = "AIMU"
+def misa(*, hext):
+    """The ``misa`` value: RV32IMA with S and U modes, and H when ``hext``."""
+    letters = "AIMSU" + ("H" if hext else "")
     value = 1 << 30  # MXL = 1: XLEN 32
     for letter in letters:
         value |= 1 << (ord(letter) - ord("A"))
     return value
 
 
-MISA = _misa()
+

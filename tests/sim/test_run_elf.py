@@ -7,7 +7,7 @@ from zerovisor.sim.runner import run_elf
 def test_demo_prints_its_greeting_and_passes_by_the_finisher(tmp_path):
     result = run_elf(demo_elf(tmp_path), max_cycles=1_000_000, echo=False)
     assert result.passed and result.reason == "finisher"
-    assert "Hello from zerovisor! hart 0, misa 0x40101101" in result.output
+    assert "Hello from zerovisor! hart 0, misa 0x40141181" in result.output
     assert "sum of squares 1..100 = 338350" in result.output
 
 

@@ -1,0 +1,317 @@
+"""Address translation: Sv32, and with the H extension two-stage translation (VS-stage Sv32,
+G-stage Sv32x4), with an instruction TLB, a data TLB and one hardware page-table walker.
+
+Privileged spec, "Sv32: Page-Based 32-bit Virtual-Memory Systems" and hypervisor chapter,
+"Two-Stage Address Translation". Choices:
+
+- **A/D bits are not written by hardware** (Svade behaviour, which the spec allows when
+  Svadu is absent): a leaf with A=0, or a store to a leaf with D=0, raises a page fault (a
+  guest-page fault at the G-stage) and software sets the bits.
+- A TLB entry holds a whole translation, both stages combined, tagged with the
+  translation regime (V=0: ``satp``; V=1: ``vsatp`` and ``hgatp``) and its leaves'
+  permissions, so every hit re-checks the access against the current mode, SUM and MXR.
+  No ASIDs or VMIDs are kept: any SFENCE/HFENCE or write to ``satp``/``vsatp``/``hgatp``
+  empties both TLBs (a superset of what the fences must do).
+- Entries are filled only for walks that succeed; a fault is reported to the walker's
+  requester and leaves nothing behind.
+- Physical addresses are 34 bits wide; the bus has 32, so an address above 4 GiB (a PTE's
+  PPN[1] with bits 11:10 set) is an access fault.
+"""
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
+
+from .csr import StatusLayout
+
+__all__ = ["Mmu", "Access", "Fault", "tlb_entry_layout"]
+
+
+class Access:
+    """The kind of an access, as translation sees it."""
+    FETCH, LOAD, STORE = 0, 1, 2
+
+
+class Fault:
+    """What translation reports: nothing, a page fault, a guest-page fault, an access
+    fault. The core turns it into the cause for the access's kind."""
+    NONE, PAGE, GUEST_PAGE, ACCESS = 0, 1, 2, 3
+
+
+Pte = data.StructLayout({
+    "v": 1, "r": 1, "w": 1, "x": 1, "u": 1, "g": 1, "a": 1, "d": 1, "rsw": 2,
+    "ppn0": 10, "ppn1": 12,
+})
+
+tlb_entry_layout = data.StructLayout({
+    "valid": 1, "virt": 1, "vpn": 20, "super": 1,
+    "ppn": 22,       # the (supervisor) physical page
+    "gppn": 22,      # the guest-physical page, for htval
+    "s_on": 1, "s_r": 1, "s_w": 1, "s_x": 1, "s_u": 1, "s_d": 1,     # VS-stage (or Sv32)
+    "g_on": 1, "g_r": 1, "g_w": 1, "g_x": 1, "g_d": 1,               # G-stage
+})
+
+# Who makes an access: its kind, HLVX, the effective mode (M, user, or S) and V.
+ContextLayout = data.StructLayout({
+    "kind": 2, "hlvx": 1, "user": 1, "virt": 1, "machine": 1,
+})
+
+
+def _allows(ctx, r, w, x, d, mxr):
+    """Whether a leaf with these permissions admits the access (Svade: stores need D)."""
+    load_ok = Mux(ctx.hlvx, x, r | (x & mxr))
+    return Mux(ctx.kind == Access.FETCH, x, Mux(ctx.kind == Access.LOAD, load_ok, w & d))
+
+
+def _user_ok(ctx, u, sum_):
+    """U pages are for U-mode (and S-mode loads and stores with SUM); the rest for S."""
+    return Mux(ctx.user, u, ~u | (sum_ & (ctx.kind != Access.FETCH)))
+
+
+def translation_on(status, ctx):
+    """Whether an access in this context goes through translation."""
+    return Mux(ctx.virt, status.vsatp[31] | status.hgatp[31], ~ctx.machine & status.satp[31])
+
+
+class Tlb(wiring.Component):
+    """A small fully associative TLB: lookup is combinational, fill and flush take effect
+    at the next edge. Round-robin replacement."""
+
+    def __init__(self, entries):
+        self.entries = entries
+        super().__init__({
+            "vaddr": In(32),
+            "ctx": In(ContextLayout),
+            "status": In(StatusLayout),
+            "hit": Out(1),
+            "paddr": Out(32),
+            "fault": Out(2),
+            "gpa": Out(32),
+            "fill": In(1),
+            "fill_entry": In(tlb_entry_layout),
+            "flush": In(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        table = Signal(data.ArrayLayout(tlb_entry_layout, self.entries))
+        victim = Signal(range(self.entries))
+        va = self.vaddr
+        hit = Signal()
+        e = Signal(tlb_entry_layout)
+        for i in range(self.entries):
+            t = table[i]
+            match = (t.valid & (t.virt == self.ctx.virt) & (t.vpn[10:20] == va[22:32])
+                     & (t.super | (t.vpn[0:10] == va[12:22])))
+            with m.If(match):
+                m.d.comb += [hit.eq(1), e.eq(t)]
+        ppn = Mux(e.super, Cat(va[12:22], e.ppn[10:22]), e.ppn)
+        gppn = Mux(e.super, Cat(va[12:22], e.gppn[10:22]), e.gppn)
+        st, ctx = self.status, self.ctx
+        s_mxr = st.mxr | (ctx.virt & st.vs_mxr)
+        s_sum = Mux(ctx.virt, st.vs_sum, st.sum)
+        s_ok = ~e.s_on | (_allows(ctx, e.s_r, e.s_w, e.s_x, e.s_d, s_mxr)
+                          & _user_ok(ctx, e.s_u, s_sum))
+        g_ok = ~e.g_on | _allows(ctx, e.g_r, e.g_w, e.g_x, e.g_d, st.mxr)
+        m.d.comb += [
+            self.hit.eq(hit),
+            self.paddr.eq(Cat(va[0:12], ppn[0:20])),
+            self.gpa.eq(Cat(va[2:12], gppn)),
+            self.fault.eq(Mux(~s_ok, Fault.PAGE, Mux(~g_ok, Fault.GUEST_PAGE,
+                                                     Mux(ppn[20:22] != 0, Fault.ACCESS,
+                                                         Fault.NONE)))),
+        ]
+        with m.If(self.flush):
+            for i in range(self.entries):
+                m.d.sync += table[i].valid.eq(0)
+        with m.Elif(self.fill):
+            m.d.sync += [table[victim].eq(self.fill_entry), victim.eq(victim + 1)]
+        return m
+
+
+class Mmu(wiring.Component):
+    """Both TLBs and the page-table walker.
+
+    The core looks up fetches on ``i_*`` and data accesses on ``d_*`` every cycle. On a
+    miss it raises ``walk`` (with ``walk_fetch`` saying which side) at a moment its data bus
+    is free, and keeps the bus for the walker (``bus_*``) while ``busy``. The walker asks
+    the core whether each table read's address passes PMP and PMA (``bus_ok``). ``done``
+    pulses at the end: either the TLB now holds the translation or ``fault`` says why not
+    (``fault_gpa``: the guest-physical address >> 2, for a guest-page fault).
+    """
+
+    def __init__(self, *, entries=4):
+        self.entries = entries
+        super().__init__({
+            "status": In(StatusLayout),
+            "flush": In(1),
+            "i_vaddr": In(32), "i_ctx": In(ContextLayout),
+            "i_on": Out(1), "i_hit": Out(1), "i_paddr": Out(32), "i_fault": Out(2),
+            "i_gpa": Out(32),
+            "d_vaddr": In(32), "d_ctx": In(ContextLayout),
+            "d_on": Out(1), "d_hit": Out(1), "d_paddr": Out(32), "d_fault": Out(2),
+            "d_gpa": Out(32),
+            "walk": In(1), "walk_fetch": In(1),
+            "busy": Out(1), "done": Out(1), "fault": Out(2), "fault_gpa": Out(32),
+            "bus_cyc": Out(1), "bus_adr": Out(32), "bus_ok": In(1),
+            "bus_dat_r": In(32), "bus_err": In(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        st = self.status
+        m.submodules.itlb = itlb = Tlb(self.entries)
+        m.submodules.dtlb = dtlb = Tlb(self.entries)
+        for tlb, side in ((itlb, "i"), (dtlb, "d")):
+            vaddr, ctx = getattr(self, f"{side}_vaddr"), getattr(self, f"{side}_ctx")
+            m.d.comb += [
+                getattr(self, f"{side}_on").eq(translation_on(st, ctx)),
+                tlb.vaddr.eq(vaddr), tlb.ctx.eq(ctx), tlb.status.eq(st),
+                tlb.flush.eq(self.flush),
+                getattr(self, f"{side}_hit").eq(tlb.hit),
+                getattr(self, f"{side}_paddr").eq(tlb.paddr),
+                getattr(self, f"{side}_fault").eq(tlb.fault),
+                getattr(self, f"{side}_gpa").eq(tlb.gpa),
+            ]
+
+        # --- the walker --------------------------------------------------------------------
+        ctx = Signal(ContextLayout)
+        va = Signal(32)
+        fetch_side = Signal()
+        ptr = Signal(34)              # the PTE to read
+        s_level = Signal()
+        s_on = Signal()
+        s_ppn = Signal(22)
+        s_super = Signal()
+        s_pte = Signal(Pte)
+        g_target = Signal(34)         # the guest-physical address the G-stage translates
+        g_after_pte = Signal()        # ... is a VS-level PTE's (else the final address)
+        g_level = Signal()
+        g_on = Signal()
+        g_ppn = Signal(22)
+        g_super = Signal()
+        g_pte = Signal(Pte)
+
+        pte = Signal(Pte)
+        m.d.comb += pte.eq(self.bus_dat_r)
+        is_leaf = pte.r | pte.x
+        invalid = ~pte.v | (~pte.r & pte.w)
+        s_mxr = st.mxr | (ctx.virt & st.vs_mxr)
+        s_sum = Mux(ctx.virt, st.vs_sum, st.sum)
+        # G-stage: every access counts as U-mode; reads of VS-level tables as loads.
+        g_ctx = Signal(ContextLayout)
+        m.d.comb += [g_ctx.eq(ctx), g_ctx.user.eq(1)]
+        with m.If(g_after_pte):
+            m.d.comb += [g_ctx.kind.eq(Access.LOAD), g_ctx.hlvx.eq(0)]
+
+        def finish(code):
+            m.d.comb += [self.done.eq(1), self.fault.eq(code)]
+            m.next = "IDLE"
+
+        m.d.comb += [self.fault_gpa.eq(g_target[2:34]), self.bus_adr.eq(ptr[0:32])]
+
+        with m.FSM() as fsm:
+            with m.State("IDLE"):
+                with m.If(self.walk):
+                    side_ctx = Signal(ContextLayout)
+                    side_va = Signal(32)
+                    m.d.comb += [
+                        side_ctx.eq(Mux(self.walk_fetch, self.i_ctx, self.d_ctx)),
+                        side_va.eq(Mux(self.walk_fetch, self.i_vaddr, self.d_vaddr)),
+                    ]
+                    m.d.sync += [ctx.eq(side_ctx), va.eq(side_va), fetch_side.eq(self.walk_fetch),
+                                 s_level.eq(1), g_on.eq(0), g_super.eq(1)]
+                    with m.If(~side_ctx.virt):
+                        m.d.sync += [s_on.eq(1),
+                                     ptr.eq(Cat(Const(0, 2), side_va[22:32], st.satp[0:22]))]
+                        m.next = "S_READ"
+                    with m.Elif(st.vsatp[31]):
+                        m.d.sync += [s_on.eq(1), g_after_pte.eq(1),
+                                     g_target.eq(Cat(Const(0, 2), side_va[22:32],
+                                                     st.vsatp[0:22]))]
+                        m.next = "G_START"
+                    with m.Else():
+                        m.d.sync += [s_on.eq(0), g_after_pte.eq(0), g_target.eq(side_va)]
+                        m.next = "G_START"
+            with m.State("G_START"):
+                with m.If(st.hgatp[31]):
+                    m.d.sync += [g_on.eq(1), g_level.eq(1),
+                                 ptr.eq(Cat(Const(0, 2), g_target[22:34], st.hgatp[2:22]))]
+                    m.next = "G_READ"
+                with m.Else():
+                    m.d.sync += [g_on.eq(0), g_super.eq(1), g_ppn.eq(g_target[12:34]),
+                                 g_pte.eq(0)]
+                    m.next = "G_DONE"
+            for stage in ("S", "G"):
+                with m.State(f"{stage}_READ"):
+                    with m.If((ptr[32:34] != 0) | ~self.bus_ok):
+                        finish(Fault.ACCESS)
+                    with m.Else():
+                        m.d.comb += self.bus_cyc.eq(1)
+                        m.next = f"{stage}_WAIT"
+            with m.State("G_WAIT"):
+                leaf_ok = (pte.u & pte.a & ~(g_level & (pte.ppn0 != 0))
+                           & _allows(g_ctx, pte.r, pte.w, pte.x, pte.d, st.mxr))
+                with m.If(self.bus_err):
+                    finish(Fault.ACCESS)
+                with m.Elif(invalid | (is_leaf & ~leaf_ok) | (~is_leaf & ~g_level)):
+                    finish(Fault.GUEST_PAGE)
+                with m.Elif(is_leaf):
+                    m.d.sync += [
+                        g_ppn.eq(Mux(g_level, Cat(g_target[12:22], pte.ppn1),
+                                     Cat(pte.ppn0, pte.ppn1))),
+                        g_super.eq(g_level), g_pte.eq(pte),
+                    ]
+                    m.next = "G_DONE"
+                with m.Else():
+                    m.d.sync += [g_level.eq(0),
+                                 ptr.eq(Cat(Const(0, 2), g_target[12:22], pte.ppn0, pte.ppn1))]
+                    m.next = "G_READ"
+            with m.State("G_DONE"):
+                with m.If(g_after_pte):
+                    m.d.sync += ptr.eq(Cat(g_target[0:12], g_ppn))
+                    m.next = "S_READ"
+                with m.Else():
+                    m.next = "FILL"
+            with m.State("S_WAIT"):
+                leaf_ok = (pte.a & ~(s_level & (pte.ppn0 != 0))
+                           & _allows(ctx, pte.r, pte.w, pte.x, pte.d, s_mxr)
+                           & _user_ok(ctx, pte.u, s_sum))
+                leaf_ppn = Mux(s_level, Cat(va[12:22], pte.ppn1), Cat(pte.ppn0, pte.ppn1))
+                with m.If(self.bus_err):
+                    finish(Fault.ACCESS)
+                with m.Elif(invalid | (is_leaf & ~leaf_ok) | (~is_leaf & ~s_level)):
+                    finish(Fault.PAGE)
+                with m.Elif(is_leaf):
+                    m.d.sync += [s_ppn.eq(leaf_ppn), s_super.eq(s_level), s_pte.eq(pte)]
+                    with m.If(ctx.virt):
+                        m.d.sync += [g_after_pte.eq(0), g_target.eq(Cat(va[0:12], leaf_ppn))]
+                        m.next = "G_START"
+                    with m.Else():
+                        m.d.sync += [g_ppn.eq(leaf_ppn), g_target.eq(Cat(va[0:12], leaf_ppn))]
+                        m.next = "FILL"
+                with m.Else():
+                    m.d.sync += s_level.eq(0)
+                    next_ptr = Cat(Const(0, 2), va[12:22], pte.ppn0, pte.ppn1)
+                    with m.If(ctx.virt):
+                        m.d.sync += [g_after_pte.eq(1), g_target.eq(next_ptr)]
+                        m.next = "G_START"
+                    with m.Else():
+                        m.d.sync += ptr.eq(next_ptr)
+                        m.next = "S_READ"
+            with m.State("FILL"):
+                entry = Signal(tlb_entry_layout)
+                m.d.comb += [
+                    entry.valid.eq(1), entry.virt.eq(ctx.virt), entry.vpn.eq(va[12:32]),
+                    entry.super.eq((s_super | ~s_on) & g_super),
+                    entry.ppn.eq(g_ppn), entry.gppn.eq(g_target[12:34]),
+                    entry.s_on.eq(s_on), entry.s_r.eq(s_pte.r), entry.s_w.eq(s_pte.w),
+                    entry.s_x.eq(s_pte.x), entry.s_u.eq(s_pte.u), entry.s_d.eq(s_pte.d),
+                    entry.g_on.eq(g_on), entry.g_r.eq(g_pte.r), entry.g_w.eq(g_pte.w),
+                    entry.g_x.eq(g_pte.x), entry.g_d.eq(g_pte.d),
+                    itlb.fill_entry.eq(entry), dtlb.fill_entry.eq(entry),
+                    itlb.fill.eq(fetch_side), dtlb.fill.eq(~fetch_side),
+                ]
+                finish(Fault.NONE)
+        m.d.comb += self.busy.eq(~fsm.ongoing("IDLE"))
+        return m
