@@ -15,7 +15,7 @@ __all__ = ["FIRMWARE_DIR", "build_program", "demo_elf"]
 
 FIRMWARE_DIR = Path(__file__).resolve().parent
 LIB_DIR = FIRMWARE_DIR / "lib"
-MARCH = "generic_rv32+m+a+zicsr+zifencei"
+MARCH = "generic_rv32+m+a+zicsr+zifencei+h"
 CFLAGS = [
     "-target", "riscv32-freestanding-none", f"-mcpu={MARCH}", "-mno-relax",
     "-nostdlib", "-ffreestanding", "-fno-builtin", "-std=c11", "-O2", "-g",

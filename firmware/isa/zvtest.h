@@ -1,11 +1,15 @@
 /* The frame of every ISA test (assembly).
  *
- * A test is a sequence of numbered checks. TEST_BEGIN installs a trap handler that records
- * mcause (a7), mtval (a6) and mepc (a5) and resumes after the trapping instruction (or at
- * ra after an instruction-access fault, which has no instruction to skip). An `ecall` with
- * a0 = ECALL_TO_M returns to the following instruction in M-mode, and so does the return
- * to ra after an instruction-access fault. Interrupts are recorded
- * the same way, their source's enable bit in mie is cleared, and execution resumes at mepc.
+ * A test is a sequence of numbered checks. TEST_BEGIN installs trap handlers for M-mode
+ * (mtvec), HS-mode (stvec) and VS-mode (vstvec). Each records the cause (a7), tval (a6),
+ * epc (a5), the level that took the trap (a4: 3 M, 1 HS, 2 VS) and, in M and HS, the
+ * guest-physical address register mtval2/htval (a3), then resumes after the trapping
+ * instruction in the mode that trapped. After an instruction fetch fault (access, page or
+ * guest-page), which has no instruction to skip, it resumes at ra instead; M's handler then
+ * stays in M-mode. An `ecall` with a0 = ECALL_TO_M that reaches M returns to the following
+ * instruction in M-mode. Interrupts are recorded the same way, their enable bit in mie is
+ * cleared, and execution resumes at the interrupted instruction (VS clears it in vsie, so
+ * a VS-level test's interrupt source must be cleared by the test).
  * The verdict goes to `tohost`: 1 passes, (n << 1) | 1 reports failed check n.
  * t6 (x31) is the checker's scratch register; tests keep their values elsewhere.
  */
@@ -20,6 +24,10 @@ _start:                                 \
     la sp, __stack_top;                 \
     la t0, zv_trap;                     \
     csrw mtvec, t0;                     \
+    la t0, zv_strap;                    \
+    csrw stvec, t0;                     \
+    la t0, zv_vstrap;                   \
+    csrw vstvec, t0;                    \
     li gp, 0;                           \
     li a7, -1;                          \
     j zv_body;                          \
@@ -28,15 +36,24 @@ zv_trap:                                \
     csrr a7, mcause;                    \
     csrr a6, mtval;                     \
     csrr a5, mepc;                      \
+    csrr a3, mtval2;                    \
+    li a4, 3;                           \
     bltz a7, zv_trap_irq;               \
     li t6, 1;                           \
     beq a7, t6, zv_trap_fetch;          \
-    li t6, 8;                           \
-    bne a7, t6, zv_trap_skip;           \
+    li t6, 12;                          \
+    beq a7, t6, zv_trap_fetch;          \
+    li t6, 20;                          \
+    beq a7, t6, zv_trap_fetch;          \
+    addi t6, a7, -8;                    \
+    srli t6, t6, 2;                     \
+    bnez t6, zv_trap_skip;              \
     li t6, ECALL_TO_M;                  \
     bne a0, t6, zv_trap_skip;           \
     li t6, 0x1800;                      \
     csrs mstatus, t6;                   \
+    li t6, 0x80;                        \
+    csrc mstatush, t6;                  \
 zv_trap_skip:                           \
     addi t6, a5, 4;                     \
     csrw mepc, t6;                      \
@@ -45,12 +62,45 @@ zv_trap_fetch:                          \
     csrw mepc, ra;                      \
     li t6, 0x1800;                      \
     csrs mstatus, t6;                   \
+    li t6, 0x80;                        \
+    csrc mstatush, t6;                  \
     mret;                               \
 zv_trap_irq:                            \
     li t6, 1;                           \
     sll t6, t6, a7;                     \
     csrc mie, t6;                       \
     mret;                               \
+    .balign 4;                          \
+zv_strap:                               \
+    li a4, 1;                           \
+    csrr a3, htval;                     \
+    j zv_s_common;                      \
+    .balign 4;                          \
+zv_vstrap:                              \
+    li a4, 2;                           \
+    li a3, 0;                           \
+zv_s_common:                            \
+    csrr a7, scause;                    \
+    csrr a6, stval;                     \
+    csrr a5, sepc;                      \
+    bltz a7, zv_s_irq;                  \
+    li t6, 1;                           \
+    beq a7, t6, zv_s_fetch;             \
+    li t6, 12;                          \
+    beq a7, t6, zv_s_fetch;             \
+    li t6, 20;                          \
+    beq a7, t6, zv_s_fetch;             \
+    addi t6, a5, 4;                     \
+    csrw sepc, t6;                      \
+    sret;                               \
+zv_s_fetch:                             \
+    csrw sepc, ra;                      \
+    sret;                               \
+zv_s_irq:                               \
+    li t6, 1;                           \
+    sll t6, t6, a7;                     \
+    csrc sie, t6;                       \
+    sret;                               \
 zv_body:
 
 /* gp = n; fail unless reg == val. */
@@ -90,13 +140,77 @@ scratch: .fill 64, 4, 0
 
 #define PASS j zv_pass
 
-/* Continue at label in U-mode. */
+/* From M-mode, continue at label in U-mode. */
 #define TO_USER(label)                  \
     li t6, 0x1800;                      \
     csrc mstatus, t6;                   \
     la t6, label;                       \
     csrw mepc, t6;                      \
     mret
+
+/* From M-mode, continue at label in (H)S-mode. */
+#define TO_S(label)                     \
+    li t6, 0x1800;                      \
+    csrc mstatus, t6;                   \
+    li t6, 0x0800;                      \
+    csrs mstatus, t6;                   \
+    la t6, label;                       \
+    csrw mepc, t6;                      \
+    mret
+
+/* From M-mode, continue at label in VS-mode or VU-mode (MPV = 1). */
+#define TO_VS(label)                    \
+    li t6, 0x80;                        \
+    csrs mstatush, t6;                  \
+    TO_S(label)
+
+#define TO_VU(label)                    \
+    li t6, 0x80;                        \
+    csrs mstatush, t6;                  \
+    TO_USER(label)
+
+/* Back to M-mode from any mode whose ecall reaches M. */
+#define TO_M                            \
+    li a0, ECALL_TO_M;                  \
+    ecall;                              \
+    li a0, 0;                           \
+    li a7, -1
+
+/* Back to M-mode from any mode: a fetch from address 0 (nothing there) faults, and M's
+ * handler resumes at ra in M-mode. Needs instruction access faults left with M. */
+#define FETCH_TO_M                      \
+    la ra, 1f;                          \
+    jalr zero, 0(zero);                 \
+1:  li a7, -1
+
+/* PMP entry 0: all memory, RWX, for every mode below M. */
+#define PMP_ALL                         \
+    li t6, -1;                          \
+    csrw pmpaddr0, t6;                  \
+    li t6, 0x1f;                        \
+    csrw pmpcfg0, t6
+
+/* reg = a leaf or pointer PTE for the page at address reg, with flags. */
+#define MAKE_PTE(reg, flags)            \
+    srli reg, reg, 12;                  \
+    slli reg, reg, 10;                  \
+    ori reg, reg, flags
+
+/* Store the PTE at index idx of the table at label: *(label + 4 * idx) = reg. */
+#define SET_PTE(label, idx, reg)        \
+    la t6, label + 4 * (idx);           \
+    sw reg, 0(t6)
+
+/* PTE flags */
+#define PTE_V 0x01
+#define PTE_R 0x02
+#define PTE_W 0x04
+#define PTE_X 0x08
+#define PTE_U 0x10
+#define PTE_A 0x40
+#define PTE_D 0x80
+#define PTE_RWXAD 0xcf
+#define PTE_URWXAD 0xdf
 
 /* Register-register and register-immediate operations (s0, s1 in; s2 out). */
 #define TEST_RR(n, op, a, b, expect)    \
