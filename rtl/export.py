@@ -4,7 +4,7 @@ Nothing here is written by hand twice: addresses and register offsets come from 
 memory map and the devices' register maps.
 """
 
-from .memmap import CHECKED_TARGETS, memory_map
+from .memmap import CHECKED_TARGETS, IRQS, memory_map
 
 __all__ = ["c_header", "linker_script", "markdown_memory_map"]
 
@@ -49,6 +49,10 @@ def c_header(*, ram_size):
     lines.append("/* The checkers' slots in the partition control block */")
     for i, target in enumerate(CHECKED_TARGETS):
         lines.append(f"#define PARTCTL_{target} ZV_U(0x{0x100 * i:03x})")
+    lines.append("")
+    lines.append("/* PLIC source IDs */")
+    for name, irq in IRQS.items():
+        lines.append(f"#define IRQ_{name} {irq}")
     lines.append("")
     lines.append("#endif")
     return "\n".join(lines) + "\n"

@@ -1,5 +1,5 @@
-"""The SoC: one hart, boot ROM, RAM, UART, CLINT and the test finisher on the bus, with a
-partition checker in front of every target but the boot ROM."""
+"""The SoC: one hart, boot ROM, RAM, UART, CLINT, PLIC and the test finisher on the bus,
+with a partition checker in front of every target but the boot ROM."""
 
 from amaranth import Module
 from amaranth.lib import wiring
@@ -9,10 +9,11 @@ from .bootrom import boot_rom
 from .bus import Decoder
 from .cpu.core import Core, Pma
 from .cpu.rvfi import RVFISignature
-from .memmap import CHECKED_TARGETS, RAM_BASE, ROM_BASE, memory_map
+from .memmap import CHECKED_TARGETS, IRQS, RAM_BASE, ROM_BASE, memory_map
 from .partition.checker import Checker
 from .periph.clint import CLINT
 from .periph.finisher import Finisher
+from .periph.plic import PLIC, context
 from .periph.sram import SRAM
 from .periph.uart import UART
 
@@ -80,6 +81,7 @@ class SoC(wiring.Component):
                                         instant_tx=self.sim)
         m.submodules.clint = clint = CLINT(harts=1)
         m.submodules.finisher = finisher = Finisher()
+        m.submodules.plic = plic = PLIC(harts=1)
 
         # Instructions come from ROM and RAM only; data reaches every device.
         m.submodules.ibus_dec = ibus_dec = Decoder([
@@ -90,6 +92,7 @@ class SoC(wiring.Component):
             ("rom", ROM_BASE, regions["BOOTROM"].size),
             ("finisher", regions["FINISHER"].base, regions["FINISHER"].size),
             ("clint", regions["CLINT"].base, regions["CLINT"].size),
+            ("plic", regions["PLIC"].base, regions["PLIC"].size),
             ("uart", regions["UART0"].base, regions["UART0"].size),
             ("partctl", regions["PARTCTL"].base, regions["PARTCTL"].size),
             ("ram", RAM_BASE, self.ram_size),
@@ -107,13 +110,13 @@ class SoC(wiring.Component):
             "UART0": (dbus_dec.subs.uart, uart.bus, regions["UART0"].base),
             "CLINT": (dbus_dec.subs.clint, clint.bus, regions["CLINT"].base),
             "FINISHER": (dbus_dec.subs.finisher, finisher.bus, regions["FINISHER"].base),
+            "PLIC": (dbus_dec.subs.plic, plic.bus, regions["PLIC"].base),
         }
         m.submodules.partctl = partctl = Decoder(
             [(name.lower(), 0x100 * i, 0x100) for i, name in enumerate(CHECKED_TARGETS)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
         # The control block is guarded too, by a checker whose registers it holds itself.
         guarded["PARTCTL"] = (dbus_dec.subs.partctl, partctl.bus, regions["PARTCTL"].base)
-        violation = 0
         for name in CHECKED_TARGETS:
             initiator, target, base = guarded[name]
             checker = Checker(addr_width=len(target.adr), base=base, entries=4)
@@ -121,14 +124,16 @@ class SoC(wiring.Component):
             connect(m, initiator, checker.bus)
             connect(m, checker.sub, target)
             connect(m, getattr(partctl.subs, name.lower()), checker.cfg)
-            violation = violation | checker.irq
+            m.d.comb += plic.irq[IRQS[f"VIOLATION_{name}"]].eq(checker.irq)
         connect(m, cpu.rvfi, wiring.flipped(self.rvfi))
 
         m.d.comb += [
             cpu.msip.eq(clint.msip[0]),
             cpu.mtip.eq(clint.mtip[0]),
-            # no PLIC yet: device and violation interrupts go straight to MEIP
-            cpu.meip.eq(uart.irq | violation),
+            plic.irq[IRQS["UART0"]].eq(uart.irq),
+            cpu.meip.eq(plic.eip[context(0, "m")]),
+            cpu.seip.eq(plic.eip[context(0, "s")]),
+            cpu.sgeip.eq(plic.eip[context(0, "guest")]),
             cpu.mtime.eq(clint.mtime),
             self.uart_tx.eq(uart.tx),
             uart.rx.eq(self.uart_rx),

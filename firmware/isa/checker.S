@@ -22,6 +22,17 @@
     sw t6, ENTRY(0) + 8(reg)
 
 TEST_BEGIN
+    /* violations interrupt M-mode through the PLIC: priority 1, enabled in context 0 */
+    li t5, PLIC_BASE + PLIC_PRIORITY + 4 * IRQ_VIOLATION_RAM_DATA
+    li t6, 1
+    li t4, 7
+1:  sw t6, 0(t5)
+    addi t5, t5, 4
+    addi t4, t4, -1
+    bnez t4, 1b
+    li t5, PLIC_BASE + PLIC_ENABLE
+    li t6, 0x7f << IRQ_VIOLATION_RAM_DATA
+    sw t6, 0(t5)
     li s0, SLOT(RAM_DATA)
     GRANT(s0, RAM_BASE, ~(HALF - 1), PART1 | 3)            /* read, write */
     li s1, SLOT(RAM_FETCH)
@@ -41,6 +52,7 @@ TEST_BEGIN
     sw t6, PARTCTL_UART0(t5)
     sw t6, PARTCTL_CLINT(t5)
     sw t6, PARTCTL_FINISHER(t5)
+    sw t6, PARTCTL_PLIC(t5)
     sw t6, PARTCTL_PARTCTL(t5)
     CHECK_NO_TRAP(1)
 
@@ -85,7 +97,7 @@ TEST_BEGIN
     CHECK(15, s4, 1)
     lw s4, CHECKER_VINFO(s1)
     CHECK(16, s4, 0x201)              /* kind 2: instruction fetch */
-    /* the violations raised the machine external interrupt */
+    /* the violations raised the machine external interrupt, through the PLIC */
     csrr s4, mip
     li t6, 0x800
     and s4, s4, t6

@@ -17,6 +17,40 @@
 
 #define ECALL_TO_M 0x4d
 
+/* An S-level trap handler (HS: level 1, VS: level 2). `gpa` records the guest-physical
+ * address register; `irq_extra` runs after an interrupt's enable bit left sie (HS also
+ * clears it in hie, which holds the VS-level and guest external enables). */
+#define ZV_HS_GPA csrr a3, htval
+#define ZV_HS_IRQ csrc hie, t6
+#define ZV_VS_GPA li a3, 0
+#define ZV_S_HANDLER(name, level, gpa, irq_extra) \
+    .balign 4;                          \
+name:                                   \
+    li a4, level;                       \
+    gpa;                                \
+    csrr a7, scause;                    \
+    csrr a6, stval;                     \
+    csrr a5, sepc;                      \
+    bltz a7, name##_irq;                \
+    li t6, 1;                           \
+    beq a7, t6, name##_fetch;           \
+    li t6, 12;                          \
+    beq a7, t6, name##_fetch;           \
+    li t6, 20;                          \
+    beq a7, t6, name##_fetch;           \
+    addi t6, a5, 4;                     \
+    csrw sepc, t6;                      \
+    sret;                               \
+name##_fetch:                           \
+    csrw sepc, ra;                      \
+    sret;                               \
+name##_irq:                             \
+    li t6, 1;                           \
+    sll t6, t6, a7;                     \
+    csrc sie, t6;                       \
+    irq_extra;                          \
+    sret
+
 #define TEST_BEGIN                      \
     .section .text.init;                \
     .globl _start;                      \
@@ -70,37 +104,8 @@ zv_trap_irq:                            \
     sll t6, t6, a7;                     \
     csrc mie, t6;                       \
     mret;                               \
-    .balign 4;                          \
-zv_strap:                               \
-    li a4, 1;                           \
-    csrr a3, htval;                     \
-    j zv_s_common;                      \
-    .balign 4;                          \
-zv_vstrap:                              \
-    li a4, 2;                           \
-    li a3, 0;                           \
-zv_s_common:                            \
-    csrr a7, scause;                    \
-    csrr a6, stval;                     \
-    csrr a5, sepc;                      \
-    bltz a7, zv_s_irq;                  \
-    li t6, 1;                           \
-    beq a7, t6, zv_s_fetch;             \
-    li t6, 12;                          \
-    beq a7, t6, zv_s_fetch;             \
-    li t6, 20;                          \
-    beq a7, t6, zv_s_fetch;             \
-    addi t6, a5, 4;                     \
-    csrw sepc, t6;                      \
-    sret;                               \
-zv_s_fetch:                             \
-    csrw sepc, ra;                      \
-    sret;                               \
-zv_s_irq:                               \
-    li t6, 1;                           \
-    sll t6, t6, a7;                     \
-    csrc sie, t6;                       \
-    sret;                               \
+    ZV_S_HANDLER(zv_strap, 1, ZV_HS_GPA, ZV_HS_IRQ);            \
+    ZV_S_HANDLER(zv_vstrap, 2, ZV_VS_GPA, nop);                 \
 zv_body:
 
 /* gp = n; fail unless reg == val. */

@@ -1,0 +1,146 @@
+"""The PLIC: platform-level interrupt controller, at QEMU ``virt``'s address and with the
+register layout of the RISC-V PLIC specification (``../shared/ref/riscv-plic``).
+
+Each hart has three contexts: M-mode (context ``3h``), S-mode (``3h + 1``) and a **guest**
+context (``3h + 2``) whose notification drives that hart's ``hgeip`` bit 1, so a device
+given to a guest interrupts it with no hypervisor on the path (hypervisor chapter,
+"Hypervisor Guest External Interrupt Registers"). QEMU ``virt`` has two contexts a hart;
+the third is ours.
+
+Sources are level-triggered: a source's gateway sets its pending bit while the line is
+high and no claim of it is in flight; a claim clears the pending bit, and the completion
+(writing the ID back to the context's claim register) lets the source request again.
+Claims return the highest-priority pending, enabled source whose priority exceeds the
+context's threshold (ties go to the lowest ID), or 0.
+"""
+
+from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+from ..bus import BusSignature
+from .regmap import Register, RegisterMap
+
+__all__ = ["PLIC", "PLIC_REGS", "PLIC_SOURCES", "PRIORITY_BITS", "context"]
+
+PLIC_SOURCES = 32           # source IDs 1 to 31; 0 means "none"
+PRIORITY_BITS = 3
+CONTEXTS_PER_HART = 3
+MAX_CONTEXTS = 8 * CONTEXTS_PER_HART
+
+PLIC_REGS = RegisterMap("PLIC", "Platform-level interrupt controller", (
+    Register("PRIORITY", 0x0, 4, "rw", "Source priority, 0 (never) to 7; index = source ID.",
+             count=PLIC_SOURCES, stride=4),
+    Register("PENDING", 0x1000, 4, "r", "Pending bit of each source."),
+    Register("ENABLE", 0x2000, 4, "rw", "Per context: the sources it takes.",
+             count=MAX_CONTEXTS, stride=0x80),
+    Register("THRESHOLD", 0x20_0000, 4, "rw", "Per context: only priorities above it notify.",
+             count=MAX_CONTEXTS, stride=0x1000),
+    Register("CLAIM", 0x20_0004, 4, "rw", "Per context: read to claim, write the ID back to "
+             "complete.", count=MAX_CONTEXTS, stride=0x1000),
+))
+
+
+def context(hart, kind):
+    """The context number of ``hart``'s ``kind`` ("m", "s" or "guest")."""
+    return CONTEXTS_PER_HART * hart + ("m", "s", "guest").index(kind)
+
+
+class PLIC(wiring.Component):
+    """Parameters
+    ----------
+    harts : int
+        Number of harts, 1 to 8; three contexts each.
+
+    ``irq`` holds the source lines (bit ``i`` is source ID ``i``; bit 0 is unused) and
+    ``eip`` one notification per context.
+    """
+
+    def __init__(self, *, harts=1):
+        if not isinstance(harts, int) or not 1 <= harts <= 8:
+            raise ValueError(f"harts must be 1 to 8, not {harts!r}")
+        self.harts = harts
+        self.contexts = CONTEXTS_PER_HART * harts
+        super().__init__({
+            "bus": In(BusSignature(24)),
+            "irq": In(PLIC_SOURCES),
+            "eip": Out(self.contexts),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        bus = self.bus
+        n = PLIC_SOURCES
+        priority = [Signal(PRIORITY_BITS, name=f"priority{i}") for i in range(n)]
+        pending = Signal(n)
+        inflight = Signal(n)
+        enable = [Signal(n, name=f"enable{c}") for c in range(self.contexts)]
+        threshold = [Signal(PRIORITY_BITS, name=f"threshold{c}") for c in range(self.contexts)]
+
+        # Gateways: level-triggered, one request per claim/complete round.
+        for i in range(1, n):
+            with m.If(self.irq[i] & ~inflight[i]):
+                m.d.sync += pending[i].eq(1)
+
+        # Each context's best candidate, by a tree of comparisons (depth log2 of sources).
+        best_id, best_ok = [], []
+        for c in range(self.contexts):
+            cands = [(Const(i, 5), Mux(pending[i] & enable[c][i], priority[i], 0))
+                     for i in range(1, n)]
+            level = 0
+            while len(cands) > 1:
+                nxt = []
+                for k, (a, b) in enumerate(zip(cands[0::2], cands[1::2])):
+                    ident = Signal(5, name=f"ctx{c}_l{level}_{k}_id")
+                    prio = Signal(PRIORITY_BITS, name=f"ctx{c}_l{level}_{k}_prio")
+                    take_b = b[1] > a[1]
+                    m.d.comb += [ident.eq(Mux(take_b, b[0], a[0])),
+                                 prio.eq(Mux(take_b, b[1], a[1]))]
+                    nxt.append((ident, prio))
+                if len(cands) % 2:
+                    nxt.append(cands[-1])
+                cands = nxt
+                level += 1
+            ident, prio = cands[0]
+            ok = Signal(name=f"notify{c}")
+            best = Signal(5, name=f"best{c}")
+            m.d.comb += [ok.eq(prio > threshold[c]), best.eq(Mux(ok, ident, 0))]
+            best_id.append(best)
+            best_ok.append(ok)
+        m.d.comb += self.eip.eq(Cat(best_ok))
+
+        # Registers (fixed-latency bus: the answer comes the cycle after the request).
+        byte_addr = Cat(Const(0, 2), bus.adr)
+        write = bus.cyc & bus.we
+        read_req = bus.cyc & ~bus.we
+        read = Signal(32)
+        m.d.sync += [bus.ack.eq(bus.cyc), bus.dat_r.eq(read)]
+        regs = PLIC_REGS
+        for i in range(1, n):
+            with m.If(byte_addr == regs.offset("PRIORITY") + 4 * i):
+                m.d.comb += read.eq(priority[i])
+                with m.If(write & bus.sel[0]):
+                    m.d.sync += priority[i].eq(bus.dat_w[:PRIORITY_BITS])
+        with m.If(byte_addr == regs.offset("PENDING")):
+            m.d.comb += read.eq(pending)
+        for c in range(self.contexts):
+            with m.If(byte_addr == regs.offset("ENABLE") + 0x80 * c):
+                m.d.comb += read.eq(enable[c])
+                with m.If(write):
+                    m.d.sync += enable[c].eq(bus.dat_w & ~1)
+            with m.If(byte_addr == regs.offset("THRESHOLD") + 0x1000 * c):
+                m.d.comb += read.eq(threshold[c])
+                with m.If(write & bus.sel[0]):
+                    m.d.sync += threshold[c].eq(bus.dat_w[:PRIORITY_BITS])
+            with m.If(byte_addr == regs.offset("CLAIM") + 0x1000 * c):
+                m.d.comb += read.eq(best_id[c])
+                with m.If(read_req):
+                    for i in range(1, n):
+                        with m.If(best_id[c] == i):
+                            m.d.sync += [pending[i].eq(0), inflight[i].eq(1)]
+                with m.If(write):
+                    done = bus.dat_w[:5]
+                    for i in range(1, n):
+                        with m.If((done == i) & enable[c][i]):
+                            m.d.sync += inflight[i].eq(0)
+        return m

@@ -1,0 +1,93 @@
+# amaranth: UnusedElaboratable=no
+"""Component tests of the PLIC (amaranth.sim): priorities, thresholds, per-context enables,
+claim and complete, level-triggered gateways, and the guest context."""
+
+import pytest
+from amaranth.sim import Simulator
+
+from zerovisor.rtl.periph.plic import PLIC, PLIC_REGS, context
+from zerovisor.sim.bus_helpers import bus_read, bus_write
+
+PRIORITY = PLIC_REGS.offset("PRIORITY")
+PENDING = PLIC_REGS.offset("PENDING")
+
+
+def enable(ctx):
+    return PLIC_REGS.offset("ENABLE") + 0x80 * ctx
+
+
+def threshold(ctx):
+    return PLIC_REGS.offset("THRESHOLD") + 0x1000 * ctx
+
+
+def claim(ctx):
+    return PLIC_REGS.offset("CLAIM") + 0x1000 * ctx
+
+
+def run(dut, body):
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(body)
+    sim.run()
+
+
+def test_context_numbers():
+    assert [context(1, k) for k in ("m", "s", "guest")] == [3, 4, 5]
+    with pytest.raises(ValueError, match="harts must be 1 to 8"):
+        PLIC(harts=9)
+
+
+def test_claim_takes_the_highest_priority_then_the_lowest_id_and_completes():
+    dut = PLIC(harts=1)
+
+    async def body(ctx):
+        for src, prio in ((3, 2), (5, 6), (7, 6)):
+            await bus_write(ctx, dut.bus, PRIORITY + 4 * src, prio)
+        await bus_write(ctx, dut.bus, enable(0), (1 << 3) | (1 << 5) | (1 << 7))
+        ctx.set(dut.irq, (1 << 3) | (1 << 5) | (1 << 7))
+        await ctx.tick()
+        assert await bus_read(ctx, dut.bus, PENDING) == (1 << 3) | (1 << 5) | (1 << 7)
+        assert ctx.get(dut.eip) == 0b001              # context 0 only
+        assert await bus_read(ctx, dut.bus, claim(0)) == 5   # priority 6, lower ID than 7
+        assert await bus_read(ctx, dut.bus, claim(0)) == 7
+        assert await bus_read(ctx, dut.bus, claim(0)) == 3
+        assert await bus_read(ctx, dut.bus, claim(0)) == 0   # nothing left
+        assert ctx.get(dut.eip) == 0
+        # still high, but no new request until completion
+        assert await bus_read(ctx, dut.bus, PENDING) == 0
+        await bus_write(ctx, dut.bus, claim(0), 5)
+        await ctx.tick()
+        assert await bus_read(ctx, dut.bus, PENDING) == 1 << 5
+        # a completion for a source the context does not enable is ignored
+        await bus_write(ctx, dut.bus, enable(0), 1 << 5)
+        await bus_write(ctx, dut.bus, claim(0), 7)
+        ctx.set(dut.irq, 0)
+        await ctx.tick()
+        assert await bus_read(ctx, dut.bus, PENDING) == 1 << 5
+
+    run(dut, body)
+
+
+def test_threshold_and_priority_zero_mask_and_contexts_are_separate():
+    dut = PLIC(harts=2)
+
+    async def body(ctx):
+        await bus_write(ctx, dut.bus, PRIORITY + 4 * 10, 3)
+        await bus_write(ctx, dut.bus, enable(context(1, "guest")), 1 << 10)
+        await bus_write(ctx, dut.bus, threshold(context(1, "guest")), 3)
+        ctx.set(dut.irq, 1 << 10)
+        await ctx.tick()
+        await ctx.tick()
+        assert ctx.get(dut.eip) == 0                  # priority 3 is not above 3
+        assert await bus_read(ctx, dut.bus, claim(context(1, "guest"))) == 0
+        await bus_write(ctx, dut.bus, threshold(context(1, "guest")), 2)
+        assert ctx.get(dut.eip) == 1 << context(1, "guest")
+        assert await bus_read(ctx, dut.bus, threshold(context(1, "guest"))) == 2
+        await bus_write(ctx, dut.bus, PRIORITY + 4 * 10, 0)   # priority 0 never interrupts
+        assert ctx.get(dut.eip) == 0
+        assert await bus_read(ctx, dut.bus, PRIORITY + 4 * 10) == 0
+        # source 0 does not exist: its enable bit stays clear
+        await bus_write(ctx, dut.bus, enable(0), 0xffff_ffff)
+        assert await bus_read(ctx, dut.bus, enable(0)) == 0xffff_fffe
+
+    run(dut, body)
