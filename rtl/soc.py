@@ -81,7 +81,7 @@ class SoC(wiring.Component):
                                         instant_tx=self.sim)
         m.submodules.clint = clint = CLINT(harts=1)
         m.submodules.finisher = finisher = Finisher()
-        m.submodules.plic = plic = PLIC(harts=1)
+        m.submodules.plic = plic = PLIC(harts=1, sources=IRQS.values())
 
         # Instructions come from ROM and RAM only; data reaches every device.
         m.submodules.ibus_dec = ibus_dec = Decoder([

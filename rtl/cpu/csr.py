@@ -40,7 +40,7 @@ VS_IRQS = _bits(Irq.VSSI, Irq.VSTI, Irq.VSEI)         # hideleg's writable bits
 M_IRQS = _bits(Irq.MSI, Irq.MTI, Irq.MEI)
 H_IRQS = VS_IRQS | _bits(Irq.SGEI)                    # hip/hie bits
 MEDELEG_MASK = 0x7FF & ~_bits(11) | _bits(12, 13, 15)
-HEDELEG_MASK = 0x1FF | _bits(12, 13, 15)
+HEDELEG_MASK = 0x1FF | _bits(12, 13, 15, 18, 19)   # 18, 19 never occur here, but must be writable
 MEDELEG_H = _bits(10, 20, 21, 22, 23)                 # delegable only with H
 
 # S-level CSRs that name their VS-level twin when V=1 (hypervisor chapter, "Hypervisor and

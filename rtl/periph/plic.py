@@ -51,14 +51,22 @@ class PLIC(wiring.Component):
     ----------
     harts : int
         Number of harts, 1 to 8; three contexts each.
+    sources : iterable of int or None
+        The source IDs wired to something (1 to 31); the others read as zero and cost
+        nothing. ``None``: all 31.
 
     ``irq`` holds the source lines (bit ``i`` is source ID ``i``; bit 0 is unused) and
     ``eip`` one notification per context.
     """
 
-    def __init__(self, *, harts=1):
+    def __init__(self, *, harts=1, sources=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
+        ids = sorted(set(range(1, PLIC_SOURCES) if sources is None else sources))
+        if not ids or any(not isinstance(i, int) or not 1 <= i < PLIC_SOURCES for i in ids):
+            raise ValueError(f"sources must be IDs from 1 to {PLIC_SOURCES - 1}, "
+                             f"not {sources!r}")
+        self.sources = ids
         self.harts = harts
         self.contexts = CONTEXTS_PER_HART * harts
         super().__init__({
@@ -71,6 +79,7 @@ class PLIC(wiring.Component):
         m = Module()
         bus = self.bus
         n = PLIC_SOURCES
+        ids = self.sources
         priority = [Signal(PRIORITY_BITS, name=f"priority{i}") for i in range(n)]
         pending = Signal(n)
         inflight = Signal(n)
@@ -78,7 +87,7 @@ class PLIC(wiring.Component):
         threshold = [Signal(PRIORITY_BITS, name=f"threshold{c}") for c in range(self.contexts)]
 
         # Gateways: level-triggered, one request per claim/complete round.
-        for i in range(1, n):
+        for i in ids:
             with m.If(self.irq[i] & ~inflight[i]):
                 m.d.sync += pending[i].eq(1)
 
@@ -86,7 +95,7 @@ class PLIC(wiring.Component):
         best_id, best_ok = [], []
         for c in range(self.contexts):
             cands = [(Const(i, 5), Mux(pending[i] & enable[c][i], priority[i], 0))
-                     for i in range(1, n)]
+                     for i in ids]
             level = 0
             while len(cands) > 1:
                 nxt = []
@@ -116,7 +125,8 @@ class PLIC(wiring.Component):
         read = Signal(32)
         m.d.sync += [bus.ack.eq(bus.cyc), bus.dat_r.eq(read)]
         regs = PLIC_REGS
-        for i in range(1, n):
+        id_mask = sum(1 << i for i in ids)
+        for i in ids:
             with m.If(byte_addr == regs.offset("PRIORITY") + 4 * i):
                 m.d.comb += read.eq(priority[i])
                 with m.If(write & bus.sel[0]):
@@ -127,7 +137,7 @@ class PLIC(wiring.Component):
             with m.If(byte_addr == regs.offset("ENABLE") + 0x80 * c):
                 m.d.comb += read.eq(enable[c])
                 with m.If(write):
-                    m.d.sync += enable[c].eq(bus.dat_w & ~1)
+                    m.d.sync += enable[c].eq(bus.dat_w & id_mask)
             with m.If(byte_addr == regs.offset("THRESHOLD") + 0x1000 * c):
                 m.d.comb += read.eq(threshold[c])
                 with m.If(write & bus.sel[0]):
@@ -135,12 +145,12 @@ class PLIC(wiring.Component):
             with m.If(byte_addr == regs.offset("CLAIM") + 0x1000 * c):
                 m.d.comb += read.eq(best_id[c])
                 with m.If(read_req):
-                    for i in range(1, n):
+                    for i in ids:
                         with m.If(best_id[c] == i):
                             m.d.sync += [pending[i].eq(0), inflight[i].eq(1)]
                 with m.If(write):
                     done = bus.dat_w[:5]
-                    for i in range(1, n):
+                    for i in ids:
                         with m.If((done == i) & enable[c][i]):
                             m.d.sync += inflight[i].eq(0)
         return m

@@ -35,6 +35,25 @@ def test_context_numbers():
     assert [context(1, k) for k in ("m", "s", "guest")] == [3, 4, 5]
     with pytest.raises(ValueError, match="harts must be 1 to 8"):
         PLIC(harts=9)
+    with pytest.raises(ValueError, match="sources must be IDs from 1 to 31"):
+        PLIC(sources=[0, 3])
+
+
+def test_sources_not_wired_read_as_zero():
+    dut = PLIC(harts=1, sources=[10])
+
+    async def body(ctx):
+        await bus_write(ctx, dut.bus, PRIORITY + 4 * 3, 7)
+        assert await bus_read(ctx, dut.bus, PRIORITY + 4 * 3) == 0
+        await bus_write(ctx, dut.bus, PRIORITY + 4 * 10, 7)
+        assert await bus_read(ctx, dut.bus, PRIORITY + 4 * 10) == 7
+        await bus_write(ctx, dut.bus, enable(0), 0xffff_ffff)
+        assert await bus_read(ctx, dut.bus, enable(0)) == 1 << 10
+        ctx.set(dut.irq, (1 << 3) | (1 << 10))
+        await ctx.tick()
+        assert await bus_read(ctx, dut.bus, PENDING) == 1 << 10
+
+    run(dut, body)
 
 
 def test_claim_takes_the_highest_priority_then_the_lowest_id_and_completes():

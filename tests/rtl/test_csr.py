@@ -1,0 +1,64 @@
+# amaranth: UnusedElaboratable=no
+"""The CSR file built with and without the hypervisor extension (amaranth.sim): which CSRs
+exist, misa, and what the mode decides about an access."""
+
+import pytest
+from amaranth.sim import Simulator
+
+from zerovisor.rtl.cpu.csr import CSRFile
+from zerovisor.rtl.cpu.isa import Csr, misa
+
+
+def access(hext, addr, *, writes=False):
+    """(exists-and-allowed from M-mode, rdata) for one access at reset."""
+    dut = CSRFile(hext=hext)
+    seen = {}
+
+    async def body(ctx):
+        ctx.set(dut.addr, addr)
+        ctx.set(dut.writes, writes)
+        seen["illegal"] = ctx.get(dut.illegal)
+        seen["virtual"] = ctx.get(dut.virtual)
+        seen["rdata"] = ctx.get(dut.rdata)
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(body)
+    sim.run()
+    return seen
+
+
+@pytest.mark.parametrize("hext", [True, False])
+def test_misa_says_whether_h_is_there(hext):
+    seen = access(hext, Csr.MISA)
+    assert not seen["illegal"]
+    assert seen["rdata"] == misa(hext=hext)
+    assert bool(seen["rdata"] & (1 << 7)) == hext       # H
+    assert seen["rdata"] & (1 << 18) and seen["rdata"] & (1 << 20)   # S and U
+
+
+@pytest.mark.parametrize("addr", [Csr.HSTATUS, Csr.HGATP, Csr.VSATP, Csr.VSTIMECMP,
+                                  Csr.MTVAL2, Csr.HGEIP])
+def test_hypervisor_csrs_exist_only_with_h(addr):
+    assert not access(True, addr)["illegal"]
+    assert access(False, addr)["illegal"]
+
+
+@pytest.mark.parametrize("addr", [Csr.SSTATUS, Csr.SATP, Csr.STIMECMP, Csr.MEDELEG])
+def test_supervisor_csrs_exist_either_way(addr):
+    assert not access(False, addr)["illegal"]
+
+
+def test_mideleg_reads_the_vs_bits_as_one_only_with_h():
+    assert access(True, Csr.MIDELEG)["rdata"] == 0x1444
+    assert access(False, Csr.MIDELEG)["rdata"] == 0
+
+
+def test_writing_a_read_only_csr_is_illegal_even_in_m_mode():
+    assert access(True, Csr.HGEIP, writes=True)["illegal"]
+    assert not access(True, Csr.HGEIP, writes=False)["illegal"]
+
+
+def test_bad_hartid_is_refused():
+    with pytest.raises(ValueError, match="hartid must be a non-negative integer"):
+        CSRFile(hartid=-1)
