@@ -1,5 +1,5 @@
-"""The SoC's bus: a Wishbone-like signature and its address decoder."""
+"""The SoC's bus: a Wishbone-like signature, its address decoder and its arbiter."""
 
-from .wishbone import PID_WIDTH, BusSignature, Decoder
+from .wishbone import PID_WIDTH, Arbiter, BusSignature, Decoder
 
-__all__ = ["BusSignature", "Decoder", "PID_WIDTH"]
+__all__ = ["Arbiter", "BusSignature", "Decoder", "PID_WIDTH"]

@@ -1,22 +1,27 @@
-"""A small Wishbone-like bus with a fixed latency: its signature and an address decoder.
+"""A small Wishbone-like bus with a fixed latency: its signature, an address decoder and an
+arbiter.
 
 A cycle in which the initiator raises ``cyc`` is one request: ``adr`` (a word address),
-``we``, ``sel`` (byte lanes) and ``dat_w`` describe it. The subordinate answers exactly one
-cycle later with ``ack`` (done; ``dat_r`` holds read data) or ``err`` (no such address, or
-access refused), and takes effect (writes, read side effects) in the request's cycle. An
-initiator may therefore issue a request every cycle, which is what lets the pipelined core
-fetch one instruction per cycle from block RAM. There is no stall yet: every subordinate
-accepts every request (the multi-core interconnect adds arbitration).
+``we``, ``sel`` (byte lanes) and ``dat_w`` describe it. Unless ``stall`` is high in that
+same cycle, the request is taken: the subordinate answers exactly one cycle later with
+``ack`` (done; ``dat_r`` holds read data) or ``err`` (no such address, or access refused),
+and takes effect (writes, read side effects) in the request's cycle. An initiator may
+therefore issue a request every cycle, which is what lets the pipelined core fetch one
+instruction per cycle from block RAM. A stalled request has no effect and no answer; the
+initiator asks again. Only arbiters stall: devices take every request they see.
+
+``lock`` on a taken request keeps the arbiter it went through for the same initiator in
+the next cycle: an AMO's read and write are one indivisible pair.
 
 Every request also says who makes it: ``pid`` (the issuing hart's partition ID), ``hart``
 (its hart ID) and ``fetch`` (an instruction fetch): the partition checkers decide on them.
 """
 
-from amaranth import Module, Signal
+from amaranth import Cat, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["BusSignature", "Decoder", "PID_WIDTH"]
+__all__ = ["BusSignature", "Decoder", "Arbiter", "PID_WIDTH"]
 
 PID_WIDTH = 3  # up to 8 partitions
 
@@ -43,9 +48,11 @@ class BusSignature(wiring.Signature):
             "pid": Out(PID_WIDTH),
             "hart": Out(3),
             "fetch": Out(1),
+            "lock": Out(1),
             "dat_r": In(32),
             "ack": In(1),
             "err": In(1),
+            "stall": In(1),
         })
 
     def __eq__(self, other):
@@ -120,9 +127,12 @@ class Decoder(wiring.Component):
                 sub.pid.eq(bus.pid),
                 sub.hart.eq(bus.hart),
                 sub.fetch.eq(bus.fetch),
+                sub.lock.eq(bus.lock),
             ]
+            with m.If(hit):
+                m.d.comb += bus.stall.eq(sub.stall)
             was_hit = Signal(name=f"was_hit_{name}")
-            m.d.sync += was_hit.eq(bus.cyc & hit)
+            m.d.sync += was_hit.eq(bus.cyc & hit & ~sub.stall)
             answering.append((was_hit, sub))
             hit_any = hit_any | hit
         for was_hit, sub in answering:
@@ -138,3 +148,74 @@ class Decoder(wiring.Component):
             m.d.comb += bus.err.eq(1)
         return m
 
+
+
+class Arbiter(wiring.Component):
+    """Lets ``n`` initiators share one subordinate: one request a cycle is taken, the others
+    stall. Grants go round-robin among the initiators asking, starting after the last one
+    granted; a taken request with ``lock`` reserves the next cycle for its initiator. The
+    answer goes back to the initiator whose request was taken.
+
+    With ``n = 1`` it is a wire, apart from ``lock`` which then has nothing to exclude.
+
+    Parameters
+    ----------
+    n : int
+        Number of initiators (``self.ins[i]``); the subordinate is ``self.out``.
+    addr_width : int
+        Word-address width of the buses.
+    """
+
+    def __init__(self, n, *, addr_width=30):
+        if not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer, not {n!r}")
+        self.n = n
+        super().__init__({
+            "ins": In(BusSignature(addr_width)).array(n),
+            "out": Out(BusSignature(addr_width)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        n, out = self.n, self.out
+        if n == 1:
+            wiring.connect(m, wiring.flipped(self.ins[0]), out)
+            return m
+        asks = Signal(n)
+        m.d.comb += asks.eq(Cat(b.cyc for b in self.ins))
+        last = Signal(range(n))          # the last initiator granted
+        locked = Signal()                # ... and its lock holds this cycle
+        grant = Signal(range(n))
+        granted = Signal()
+        # Round-robin: the first asker after `last`, wrapping; later assignments win, so
+        # walk the candidates from the least to the most preferred.
+        for offset in reversed(range(1, n + 1)):
+            candidate = Signal(range(n), name=f"candidate{offset}")
+            m.d.comb += candidate.eq(Mux(last + offset >= n, last + offset - n, last + offset))
+            with m.If(asks.bit_select(candidate, 1)):
+                m.d.comb += [grant.eq(candidate), granted.eq(1)]
+        with m.If(locked):
+            m.d.comb += [grant.eq(last), granted.eq(asks.bit_select(last, 1))]
+        for i, b in enumerate(self.ins):
+            chosen = granted & (grant == i)
+            m.d.comb += b.stall.eq(b.cyc & ~chosen)
+            with m.If(chosen):
+                m.d.comb += [
+                    out.cyc.eq(1), out.we.eq(b.we), out.adr.eq(b.adr), out.sel.eq(b.sel),
+                    out.dat_w.eq(b.dat_w), out.pid.eq(b.pid), out.hart.eq(b.hart),
+                    out.fetch.eq(b.fetch), out.lock.eq(b.lock),
+                ]
+        with m.If(granted & ~out.stall):
+            m.d.sync += [last.eq(grant), locked.eq(out.lock)]
+        with m.Else():
+            m.d.sync += locked.eq(0)
+        # the answer, to the initiator whose request was taken last cycle
+        answer_to = Signal(range(n))
+        answering = Signal()
+        m.d.sync += [answer_to.eq(grant), answering.eq(granted & ~out.stall)]
+        for i, b in enumerate(self.ins):
+            with m.If(answering & (answer_to == i)):
+                m.d.comb += [b.dat_r.eq(out.dat_r), b.ack.eq(out.ack), b.err.eq(out.err)]
+            with m.If(granted & (grant == i) & out.stall):
+                m.d.comb += b.stall.eq(1)
+        return m

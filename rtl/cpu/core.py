@@ -92,6 +92,10 @@ class Core(wiring.Component):
     sgeip: In(1)
     mtime: In(64)
     rvfi: Out(RVFISignature())
+    # LR/SC across harts: this hart's reservation, and a store by another hart to it
+    resv_valid: Out(1)
+    resv_addr: Out(30)
+    resv_kill: In(1)
 
     def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
@@ -332,6 +336,7 @@ class Core(wiring.Component):
         order = Signal(64)
         wfi_wait = Signal()
 
+        e_fin = Signal()         # E's instruction is finished, if its bus request is taken
         e_done = Signal()        # E's instruction leaves E this cycle
         redirect = Signal()
         redirect_to = Signal(32)
@@ -350,7 +355,7 @@ class Core(wiring.Component):
         n_mem_rdata = Signal(32)
 
         def finish(next_pc, *, writes=False, result=0):
-            m.d.comb += [e_done.eq(1), n_next.eq(next_pc), n_writes.eq(writes),
+            m.d.comb += [e_fin.eq(1), n_next.eq(next_pc), n_writes.eq(writes),
                          n_value.eq(result)]
 
         def trap(cause, tval, *, intr=False, gpa=0, gva=0):
@@ -367,8 +372,9 @@ class Core(wiring.Component):
                 finish(csr.trap_vector)
                 m.d.comb += n_trap.eq(1)
 
-        def access(we, sel, data):
+        def access(we, sel, data, *, lock=0):
             m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(d_paddr[2:32]), dbus.we.eq(we),
+                         dbus.lock.eq(lock),
                          dbus.sel.eq(sel), dbus.dat_w.eq(data), n_mem.eq(1),
                          n_mem_addr.eq(Cat(Const(0, 2), d_paddr[2:32]))]
 
@@ -381,6 +387,11 @@ class Core(wiring.Component):
         # instruction has no effect, and the fault is precise.
         w_fault = Signal()
         m.d.comb += w_fault.eq(w_valid & w_mem & dbus.err)
+        # An arbiter may refuse E's request this cycle: then E has done nothing and tries
+        # again (every state change of a bus-using instruction below waits for `taken`).
+        d_stall = Signal()
+        m.d.comb += d_stall.eq(dbus.cyc & dbus.stall & ~mmu.busy)
+        taken = ~d_stall
 
         first = ~md_busy & ~amo_read & ~wfi_wait
         virt = csr.virt
@@ -430,7 +441,8 @@ class Core(wiring.Component):
                     m.d.sync += md_busy.eq(0)
                     finish(pc4, writes=True, result=muldiv.result)
             with m.Elif(dec.sc):
-                m.d.sync += resv_valid.eq(0)
+                with m.If(taken):
+                    m.d.sync += resv_valid.eq(0)
                 with m.If(resv_valid & (resv_addr == d_paddr[2:32])):
                     access(1, 0b1111, r2)
                     m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
@@ -439,19 +451,22 @@ class Core(wiring.Component):
                     finish(pc4, writes=True, result=1)
             with m.Elif(dec.lr):
                 access(0, 0b1111, 0)
-                m.d.sync += [resv_valid.eq(1), resv_addr.eq(d_paddr[2:32])]
+                with m.If(taken):
+                    m.d.sync += [resv_valid.eq(1), resv_addr.eq(d_paddr[2:32])]
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(0b1111)]
                 finish(pc4, writes=True)
             with m.Elif(dec.amo):
                 with m.If(~amo_read):
-                    access(0, 0b1111, 0)
-                    m.d.sync += amo_read.eq(1)
+                    access(0, 0b1111, 0, lock=1)   # the write follows, unseparated
+                    with m.If(taken):
+                        m.d.sync += amo_read.eq(1)
                 with m.Elif(dbus.err):
                     m.d.sync += amo_read.eq(0)
                     trap(Cause.STORE_ACCESS, daddr, gva=d_virt)
                 with m.Else():
                     access(1, 0b1111, amo_new)
-                    m.d.sync += amo_read.eq(0)
+                    with m.If(taken):
+                        m.d.sync += amo_read.eq(0)
                     m.d.comb += [n_mem_rmask.eq(0b1111), n_mem_wmask.eq(0b1111),
                                  n_mem_wdata.eq(amo_new), n_mem_rdata.eq(amo_old)]
                     finish(pc4, writes=True, result=amo_old)
@@ -496,6 +511,7 @@ class Core(wiring.Component):
                     m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
                 finish(Mux(jumps, target, pc4), writes=dec.writes_rd, result=value)
 
+        m.d.comb += e_done.eq(e_fin & taken)
         retire_e = e_done & ~n_trap
         m.d.comb += csr.retire.eq(retire_e)
 
@@ -513,22 +529,25 @@ class Core(wiring.Component):
         # --- F and E hand-over -----------------------------------------------------------
         # A new fetch is issued when E will be free next cycle; a redirect is fetched the
         # cycle after it is known.
-        # A fetch whose translation misses waits until E and W are empty, then walks.
+        # A fetch whose translation misses waits until E and W are empty, then walks. A
+        # fetch an arbiter does not take this cycle is asked again.
         issue = (~e_valid | e_done) & ~redirect
+        fetch_req = Signal()
+        m.d.comb += [fetch_req.eq(issue & ~ifault & fetch_ready),
+                     ibus.cyc.eq(fetch_req & fetch_ok)]
         with m.If(redirect):
             m.d.sync += [fetch_pc.eq(redirect_to), pend.eq(0)]
         with m.Elif(issue & ifault):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
                          pend_fault.eq(1), pend_code.eq(ifault_code), pend_gpa.eq(ifault_gpa)]
-        with m.Elif(issue & fetch_ready):
-            m.d.comb += ibus.cyc.eq(fetch_ok)
+        with m.Elif(fetch_req & ~(ibus.cyc & ibus.stall)):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
                          pend_fault.eq(~fetch_ok),
                          pend_code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
                          pend_gpa.eq(mmu.i_gpa)]
         with m.Else():
             m.d.sync += pend.eq(0)
-            with m.If(issue & ~e_valid & ~w_valid & ~mmu.busy):
+            with m.If(issue & ~fetch_ready & ~e_valid & ~w_valid & ~mmu.busy):
                 m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
         with m.If(e_done | redirect):
             m.d.sync += hold.eq(0)
@@ -556,7 +575,11 @@ class Core(wiring.Component):
         with m.If(mmu.busy):
             m.d.comb += [dbus.cyc.eq(mmu.bus_cyc), dbus.adr.eq(mmu.bus_adr[2:32]),
                          dbus.sel.eq(0b1111), dbus.we.eq(0)]
-        m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err)]
+        m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err),
+                     mmu.bus_stall.eq(dbus.stall)]
+        m.d.comb += [self.resv_valid.eq(resv_valid), self.resv_addr.eq(resv_addr)]
+        with m.If(self.resv_kill):
+            m.d.sync += resv_valid.eq(0)
 
         # --- W: write back and retire ---------------------------------------------------
         w_insn = Signal(32)

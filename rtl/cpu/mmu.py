@@ -154,7 +154,7 @@ class Mmu(wiring.Component):
             "walk": In(1), "walk_fetch": In(1),
             "busy": Out(1), "done": Out(1), "fault": Out(2), "fault_gpa": Out(32),
             "bus_cyc": Out(1), "bus_adr": Out(32), "bus_ok": In(1),
-            "bus_dat_r": In(32), "bus_err": In(1),
+            "bus_dat_r": In(32), "bus_err": In(1), "bus_stall": In(1),
         })
 
     def elaborate(self, platform):
@@ -248,7 +248,8 @@ class Mmu(wiring.Component):
                         finish(Fault.ACCESS)
                     with m.Else():
                         m.d.comb += self.bus_cyc.eq(1)
-                        m.next = f"{stage}_WAIT"
+                        with m.If(~self.bus_stall):
+                            m.next = f"{stage}_WAIT"
             with m.State("G_WAIT"):
                 leaf_ok = (pte.u & pte.a & ~(g_level & (pte.ppn0 != 0))
                            & _allows(g_ctx, pte.r, pte.w, pte.x, pte.d, st.mxr))

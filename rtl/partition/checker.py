@@ -106,7 +106,8 @@ class Checker(wiring.Component):
             sub.cyc.eq(bus.cyc & allowed),
             sub.we.eq(bus.we), sub.adr.eq(bus.adr), sub.sel.eq(bus.sel),
             sub.dat_w.eq(bus.dat_w), sub.pid.eq(bus.pid), sub.hart.eq(bus.hart),
-            sub.fetch.eq(bus.fetch),
+            sub.fetch.eq(bus.fetch), sub.lock.eq(bus.lock),
+            bus.stall.eq(sub.stall & allowed),
         ]
         refused = Signal()
         m.d.sync += refused.eq(bus.cyc & ~allowed)

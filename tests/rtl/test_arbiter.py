@@ -1,0 +1,115 @@
+# amaranth: UnusedElaboratable=no
+"""The bus arbiter (amaranth.sim): one request a cycle is taken, the others stall;
+round-robin among initiators that keep asking; lock keeps the next cycle; answers go back
+to the initiator whose request was taken."""
+
+import pytest
+from amaranth import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import connect
+from amaranth.sim import Simulator
+
+from zerovisor.rtl.bus import Arbiter
+from zerovisor.rtl.periph.sram import SRAM
+
+
+class _Shared(wiring.Component):
+    def __init__(self, n):
+        self.n = n
+        super().__init__({"arb": wiring.Out(wiring.Signature({}))})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.arb = self.arbiter
+        m.submodules.ram = ram = SRAM(size=64, ports=1)
+        connect(m, self.arbiter.out, ram.bus0)
+        return m
+
+
+def make(n):
+    top = _Shared(n)
+    top.arbiter = Arbiter(n, addr_width=4)
+    return top, top.arbiter
+
+
+def run(top, body):
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(body)
+    sim.run()
+
+
+def ask(ctx, bus, adr, *, we=0, data=0, lock=0):
+    ctx.set(bus.cyc, 1)
+    ctx.set(bus.we, we)
+    ctx.set(bus.adr, adr)
+    ctx.set(bus.sel, 0b1111)
+    ctx.set(bus.dat_w, data)
+    ctx.set(bus.lock, lock)
+
+
+def test_bad_n():
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        Arbiter(0)
+
+
+def test_round_robin_stall_and_answers():
+    top, arb = make(3)
+
+    async def body(ctx):
+        a, b, c = arb.ins
+        # everyone writes its own word at once: one a cycle is taken, round-robin
+        for i, bus in enumerate((a, b, c)):
+            ask(ctx, bus, i, we=1, data=0x100 + i)
+        order = []
+        for _ in range(3):
+            taken = [i for i, bus in enumerate((a, b, c))
+                     if ctx.get(bus.cyc) and not ctx.get(bus.stall)]
+            assert len(taken) == 1
+            winner = taken[0]
+            order.append(winner)
+            await ctx.tick()
+            assert ctx.get(arb.ins[winner].ack)
+            ctx.set(arb.ins[winner].cyc, 0)
+        assert sorted(order) == [0, 1, 2]
+        # reads come back to the initiator whose request was taken
+        for i, bus in enumerate((a, b, c)):
+            ask(ctx, bus, i)
+        got = {}
+        for _ in range(3):
+            winner, = [i for i, bus in enumerate((a, b, c))
+                       if ctx.get(bus.cyc) and not ctx.get(bus.stall)]
+            await ctx.tick()
+            acks = [ctx.get(bus.ack) for bus in (a, b, c)]
+            assert acks == [int(i == winner) for i in range(3)]
+            got[winner] = ctx.get(arb.ins[winner].dat_r)
+            ctx.set(arb.ins[winner].cyc, 0)
+        assert got == {0: 0x100, 1: 0x101, 2: 0x102}
+
+    run(top, body)
+
+
+def test_a_locked_request_keeps_the_next_cycle():
+    top, arb = make(2)
+
+    async def body(ctx):
+        a, b = arb.ins
+        ask(ctx, a, 1, lock=1)
+        ask(ctx, b, 2)
+        # a is granted first (after reset the last grant is 0, so 1 would be next: make
+        # sure by checking who won, then that the lock holds for the same one)
+        first = 0 if not ctx.get(a.stall) else 1
+        await ctx.tick()
+        if first == 1:          # b won without a lock; now a gets it, with its lock
+            ctx.set(b.cyc, 0)
+            assert not ctx.get(a.stall)
+            await ctx.tick()
+            ask(ctx, b, 2)
+        # the cycle after a's locked request: a again, b stalls
+        ask(ctx, a, 1, we=1, data=7, lock=0)
+        assert ctx.get(b.stall) and not ctx.get(a.stall)
+        await ctx.tick()
+        ctx.set(a.cyc, 0)
+        assert not ctx.get(b.stall)
+
+    run(top, body)
