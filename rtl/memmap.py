@@ -13,18 +13,30 @@ from .periph.finisher import FINISHER_REGS
 from .periph.plic import PLIC_REGS
 from .periph.uart import UART_REGS
 
-__all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "CHECKED_TARGETS",
-           "IRQS"]
+__all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "checked_targets",
+           "CHECKED_TARGETS", "IRQS", "MAX_BANKS"]
 
-# The partition control block holds one checker's registers per guarded target, each in a
-# 0x100 slot, in this order; the last guards the control block itself. The boot ROM is the
-# one target left unguarded (every hart starts there).
-CHECKED_TARGETS = ("RAM_DATA", "RAM_FETCH", "UART0", "CLINT", "FINISHER", "PLIC", "PARTCTL")
+MAX_BANKS = 8
+DEVICE_TARGETS = ("UART0", "CLINT", "FINISHER", "PLIC", "PARTCTL")
 
-# PLIC source IDs: UART0 where QEMU virt has it; then each checker's violation interrupt.
-VIOLATION_IRQ_BASE = 16
-IRQS = {"UART0": 10} | {f"VIOLATION_{t}": VIOLATION_IRQ_BASE + i
-                        for i, t in enumerate(CHECKED_TARGETS)}
+
+def checked_targets(banks=1):
+    """The targets behind a checker, in the order of their slots (0x100 apart) in the
+    partition control block: each RAM bank's data and fetch ports (``RAM_DATA``/
+    ``RAM_FETCH`` with one bank, ``RAM0_DATA``... with more), then the devices; the last
+    guards the control block itself. The boot ROM is the one target left unguarded (every
+    hart starts there)."""
+    if banks == 1:
+        ram = ("RAM_DATA", "RAM_FETCH")
+    else:
+        ram = tuple(f"RAM{b}_{port}" for b in range(banks) for port in ("DATA", "FETCH"))
+    return ram + DEVICE_TARGETS
+
+
+CHECKED_TARGETS = checked_targets(1)
+
+# PLIC source IDs: UART0 where QEMU virt has it; one for every checker's violation.
+IRQS = {"UART0": 10, "VIOLATION": 16}
 
 ROM_BASE = 0x0000_1000
 ROM_SIZE = 0x1000
@@ -55,7 +67,7 @@ def memory_map(*, ram_size):
         Region("PLIC", 0x0c00_0000, 0x400_0000, "PLIC: M, S and guest context per hart",
                PLIC_REGS),
         Region("UART0", 0x1000_0000, 0x1000, "UART0, ns16550a subset", UART_REGS),
-        Region("PARTCTL", 0x1100_0000, 0x1000, "partition control block: one checker's "
+        Region("PARTCTL", 0x1100_0000, 0x4000, "partition control block: one checker's "
                "registers per guarded target, 0x100 apart", CHECKER_REGS),
         Region("RAM", RAM_BASE, ram_size, "RAM"),
     ]

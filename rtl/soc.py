@@ -1,15 +1,23 @@
-"""The SoC: one hart, boot ROM, RAM, UART, CLINT, PLIC and the test finisher on the bus,
-with a partition checker in front of every target but the boot ROM."""
+"""The SoC: 1 to 8 harts; boot ROM, banked RAM, UART, CLINT, PLIC and the test finisher on
+a crossbar, with a partition checker in front of every target but the boot ROM.
 
-from amaranth import Module
+Every hart has an instruction and a data bus, each with its own address decoder. Every
+target port has an arbiter that takes one hart's request a cycle: the RAM is split into
+banks, each with a fetch port and a data port, so harts working in different banks (their
+partitions' own memory) never wait for each other, and the fetch and data buses of one
+hart never meet either. The checker sits between a port's arbiter and the target, so it
+sees the partition ID and hart of the request it lets through.
+"""
+
+from amaranth import Cat, Module, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out, connect
 
 from .bootrom import boot_rom
-from .bus import Decoder
+from .bus import Arbiter, Decoder
 from .cpu.core import Core, Pma
 from .cpu.rvfi import RVFISignature
-from .memmap import CHECKED_TARGETS, IRQS, RAM_BASE, ROM_BASE, memory_map
+from .memmap import IRQS, MAX_BANKS, RAM_BASE, ROM_BASE, checked_targets, memory_map
 from .partition.checker import Checker
 from .periph.clint import CLINT
 from .periph.finisher import Finisher
@@ -21,10 +29,14 @@ __all__ = ["SoC"]
 
 
 class SoC(wiring.Component):
-    """The single-hart SoC.
+    """The SoC.
 
     Parameters
     ----------
+    harts : int
+        Number of harts, 1 to 8. Every hart starts in the boot ROM.
+    banks : int
+        RAM banks, a power of two from 1 to 8; each holds ``ram_size // banks`` bytes.
     ram_size : int
         Bytes of RAM at ``0x8000_0000``; a power of two from 4 KiB to 16 MiB.
     clock_hz : int
@@ -35,8 +47,10 @@ class SoC(wiring.Component):
         Initial RAM words (a preloaded image, as on an FPGA board).
     entry : int
         Address the boot ROM jumps to.
+    hext : bool
+        Build the harts with the hypervisor extension.
     fault : str or None
-        Test-only fault injected into the core (see :class:`~.cpu.core.Core`).
+        Test-only fault injected into hart 0 (see :class:`~.cpu.core.Core`).
     """
 
     uart_tx: Out(1)
@@ -48,93 +62,142 @@ class SoC(wiring.Component):
     finish_done: Out(1)
     finish_passed: Out(1)
     finish_code: Out(16)
-    rvfi: Out(RVFISignature())
+    rvfi: Out(RVFISignature())      # hart 0's
 
-    def __init__(self, *, ram_size=512 * 1024, clock_hz=50_000_000, sim=False, ram_init=(),
-                 entry=RAM_BASE, fault=None):
+    def __init__(self, *, harts=1, banks=1, ram_size=512 * 1024, clock_hz=50_000_000,
+                 sim=False, ram_init=(), entry=RAM_BASE, hext=True, fault=None):
+        if not isinstance(harts, int) or not 1 <= harts <= 8:
+            raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
                 not 4096 <= ram_size <= 16 << 20:
             raise ValueError(f"ram_size must be a power of two from 4 KiB to 16 MiB, "
                              f"not {ram_size!r}")
+        if not isinstance(banks, int) or banks & (banks - 1) or not 1 <= banks <= MAX_BANKS \
+                or ram_size // banks < 4096:
+            raise ValueError(f"banks must be a power of two from 1 to {MAX_BANKS} leaving "
+                             f"at least 4 KiB a bank, not {banks!r}")
         if not isinstance(clock_hz, int) or clock_hz < 1_000_000:
             raise ValueError(f"clock_hz must be an integer of at least 1 MHz, not {clock_hz!r}")
+        self.harts = harts
+        self.banks = banks
         self.ram_size = ram_size
         self.clock_hz = clock_hz
         self.sim = sim
         self.ram_init = list(ram_init)
         self.entry = entry
+        self.hext = hext
         self.fault = fault
         self.memory_map = memory_map(ram_size=ram_size)
         super().__init__()
 
     def elaborate(self, platform):
         m = Module()
+        n = self.harts
         regions = {r.name: r for r in self.memory_map}
         # What each region allows: code runs from ROM and RAM, devices hold data only.
         pma = [Pma(r.base, r.size, write=r.name != "BOOTROM",
                    execute=r.name in ("BOOTROM", "RAM")) for r in self.memory_map]
-        m.submodules.cpu = cpu = Core(hartid=0, reset_addr=ROM_BASE, pma=pma, fault=self.fault)
+        cores = []
+        for h in range(n):
+            core = Core(hartid=h, reset_addr=ROM_BASE, pma=pma, hext=self.hext,
+                        fault=self.fault if h == 0 else None)
+            m.submodules[f"cpu{h}" if n > 1 else "cpu"] = core
+            cores.append(core)
+
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
                                       init=boot_rom(self.entry))
-        m.submodules.ram = ram = SRAM(size=self.ram_size, init=self.ram_init)
+        bank_size = self.ram_size // self.banks
+        bank_words = bank_size // 4
+        bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]
+        banks = []
+        for b, name in enumerate(bank_names):
+            init = self.ram_init[b * bank_words:(b + 1) * bank_words]
+            m.submodules[name] = bank = SRAM(size=bank_size, init=init)
+            banks.append(bank)
         m.submodules.uart = uart = UART(divisor=max(1, round(self.clock_hz / (16 * 115200))),
                                         instant_tx=self.sim)
-        m.submodules.clint = clint = CLINT(harts=1)
+        m.submodules.clint = clint = CLINT(harts=n)
         m.submodules.finisher = finisher = Finisher()
-        m.submodules.plic = plic = PLIC(harts=1, sources=IRQS.values())
+        m.submodules.plic = plic = PLIC(harts=n, sources=IRQS.values())
 
-        # Instructions come from ROM and RAM only; data reaches every device.
-        m.submodules.ibus_dec = ibus_dec = Decoder([
-            ("rom", ROM_BASE, regions["BOOTROM"].size),
-            ("ram", RAM_BASE, self.ram_size),
-        ])
-        m.submodules.dbus_dec = dbus_dec = Decoder([
-            ("rom", ROM_BASE, regions["BOOTROM"].size),
-            ("finisher", regions["FINISHER"].base, regions["FINISHER"].size),
-            ("clint", regions["CLINT"].base, regions["CLINT"].size),
-            ("plic", regions["PLIC"].base, regions["PLIC"].size),
-            ("uart", regions["UART0"].base, regions["UART0"].size),
-            ("partctl", regions["PARTCTL"].base, regions["PARTCTL"].size),
-            ("ram", RAM_BASE, self.ram_size),
-        ])
-        connect(m, cpu.ibus, ibus_dec.bus)
-        connect(m, cpu.dbus, dbus_dec.bus)
-        connect(m, ibus_dec.subs.rom, rom.bus1)
-        connect(m, dbus_dec.subs.rom, rom.bus0)
+        # One decoder per bus of every hart: instructions come from ROM and RAM only; data
+        # reaches every device.
+        ram_windows = [(name, RAM_BASE + b * bank_size, bank_size)
+                       for b, name in enumerate(bank_names)]
+        device_windows = [(name.lower(), regions[name].base, regions[name].size)
+                          for name in ("FINISHER", "CLINT", "PLIC", "UART0", "PARTCTL")]
+        rom_window = [("rom", ROM_BASE, regions["BOOTROM"].size)]
+        idecs, ddecs = [], []
+        for h, core in enumerate(cores):
+            m.submodules[f"ibus_dec{h}"] = idec = Decoder(rom_window + ram_windows)
+            m.submodules[f"dbus_dec{h}"] = ddec = Decoder(rom_window + device_windows
+                                                          + ram_windows)
+            connect(m, core.ibus, idec.bus)
+            connect(m, core.dbus, ddec.bus)
+            idecs.append(idec)
+            ddecs.append(ddec)
+
+        def arbitrate(name, decoders, window):
+            """An arbiter for one target port, fed by every hart's decoder."""
+            arb = Arbiter(n, addr_width=len(getattr(decoders[0].subs, window).adr))
+            m.submodules[f"arb_{name.lower()}"] = arb
+            for h, dec in enumerate(decoders):
+                connect(m, getattr(dec.subs, window), arb.ins[h])
+            return arb.out
+
+        connect(m, arbitrate("ROM_FETCH", idecs, "rom"), rom.bus1)
+        connect(m, arbitrate("ROM_DATA", ddecs, "rom"), rom.bus0)
 
         # A partition checker in front of every target but the boot ROM, programmed (and
         # locked) through the partition control block.
-        guarded = {
-            "RAM_DATA": (dbus_dec.subs.ram, ram.bus0, RAM_BASE),
-            "RAM_FETCH": (ibus_dec.subs.ram, ram.bus1, RAM_BASE),
-            "UART0": (dbus_dec.subs.uart, uart.bus, regions["UART0"].base),
-            "CLINT": (dbus_dec.subs.clint, clint.bus, regions["CLINT"].base),
-            "FINISHER": (dbus_dec.subs.finisher, finisher.bus, regions["FINISHER"].base),
-            "PLIC": (dbus_dec.subs.plic, plic.bus, regions["PLIC"].base),
-        }
+        targets = checked_targets(self.banks)
+        guarded = {}
+        for b, bank in enumerate(banks):
+            prefix = "RAM" if self.banks == 1 else f"RAM{b}"
+            base = RAM_BASE + b * bank_size
+            guarded[f"{prefix}_DATA"] = (ddecs, bank_names[b], bank.bus0, base)
+            guarded[f"{prefix}_FETCH"] = (idecs, bank_names[b], bank.bus1, base)
         m.submodules.partctl = partctl = Decoder(
-            [(name.lower(), 0x100 * i, 0x100) for i, name in enumerate(CHECKED_TARGETS)],
+            [(name.lower(), 0x100 * i, 0x100) for i, name in enumerate(targets)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
-        # The control block is guarded too, by a checker whose registers it holds itself.
-        guarded["PARTCTL"] = (dbus_dec.subs.partctl, partctl.bus, regions["PARTCTL"].base)
-        for name in CHECKED_TARGETS:
-            initiator, target, base = guarded[name]
+        devices = {"UART0": uart.bus, "CLINT": clint.bus, "FINISHER": finisher.bus,
+                   "PLIC": plic.bus, "PARTCTL": partctl.bus}
+        for name, target in devices.items():
+            guarded[name] = (ddecs, name.lower(), target, regions[name].base)
+        violations = []
+        for name in targets:
+            decoders, window, target, base = guarded[name]
             checker = Checker(addr_width=len(target.adr), base=base, entries=4)
             m.submodules[f"check_{name.lower()}"] = checker
-            connect(m, initiator, checker.bus)
+            connect(m, arbitrate(name, decoders, window), checker.bus)
             connect(m, checker.sub, target)
             connect(m, getattr(partctl.subs, name.lower()), checker.cfg)
-            m.d.comb += plic.irq[IRQS[f"VIOLATION_{name}"]].eq(checker.irq)
-        connect(m, cpu.rvfi, wiring.flipped(self.rvfi))
+            violations.append(checker.irq)
+        connect(m, cores[0].rvfi, wiring.flipped(self.rvfi))
 
+        # LR/SC across harts: a store taken from one hart kills the others' reservations
+        # of the same word.
+        for h, core in enumerate(cores):
+            kills = [other.dbus.cyc & other.dbus.we & ~other.dbus.stall
+                     & (other.dbus.adr == core.resv_addr)
+                     for j, other in enumerate(cores) if j != h]
+            if kills:
+                m.d.comb += core.resv_kill.eq(Cat(kills).any())
+
+        for h, core in enumerate(cores):
+            m.d.comb += [
+                core.msip.eq(clint.msip[h]),
+                core.mtip.eq(clint.mtip[h]),
+                core.meip.eq(plic.eip[context(h, "m")]),
+                core.seip.eq(plic.eip[context(h, "s")]),
+                core.sgeip.eq(plic.eip[context(h, "guest")]),
+                core.mtime.eq(clint.mtime),
+            ]
+        violation = Signal()
         m.d.comb += [
-            cpu.msip.eq(clint.msip[0]),
-            cpu.mtip.eq(clint.mtip[0]),
+            violation.eq(Cat(violations).any()),
             plic.irq[IRQS["UART0"]].eq(uart.irq),
-            cpu.meip.eq(plic.eip[context(0, "m")]),
-            cpu.seip.eq(plic.eip[context(0, "s")]),
-            cpu.sgeip.eq(plic.eip[context(0, "guest")]),
-            cpu.mtime.eq(clint.mtime),
+            plic.irq[IRQS["VIOLATION"]].eq(violation),
             self.uart_tx.eq(uart.tx),
             uart.rx.eq(self.uart_rx),
             self.uart_tx_strobe.eq(uart.tx_strobe),

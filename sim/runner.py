@@ -103,11 +103,17 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
     with tempfile.TemporaryDirectory(prefix="zerovisor-run-") as tmp:
         tmp = Path(tmp)
         words = to_words(RAM_BASE, program.segments)
+        memories = {"h.soc.rom.mem": [(ENTRY_WORD, program.entry)]}
+        if config.banks == 1:
+            memories["h.soc.ram.mem"] = sorted(words.items())
+        else:
+            bank_words = config.ram_size // config.banks // 4
+            for b in range(config.banks):
+                memories[f"h.soc.ram{b}.mem"] = sorted(
+                    (i - b * bank_words, w) for i, w in words.items()
+                    if b * bank_words <= i < (b + 1) * bank_words)
         run_cfg = {
-            "memories": {
-                "h.soc.ram.mem": sorted(words.items()),
-                "h.soc.rom.mem": [(ENTRY_WORD, program.entry)],
-            },
+            "memories": memories,
             "max_cycles": NO_LIMIT if max_cycles is None else max_cycles,
             "tohost": program.tohost,
             "echo": echo,

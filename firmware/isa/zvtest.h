@@ -55,6 +55,8 @@ name##_irq:                             \
     .section .text.init;                \
     .globl _start;                      \
 _start:                                 \
+    csrr t0, mhartid;                   \
+    bnez t0, zv_park;                   \
     la sp, __stack_top;                 \
     la t0, zv_trap;                     \
     csrw mtvec, t0;                     \
@@ -122,6 +124,9 @@ zv_body:
 #define CHECK_NO_TRAP(n) CHECK(n, a7, -1)
 
 #define TEST_END                        \
+zv_park:                                \
+    wfi;                                \
+    j zv_park;                          \
 zv_pass:                                \
     li t6, 1;                           \
     la t5, tohost;                      \

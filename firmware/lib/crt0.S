@@ -1,8 +1,11 @@
 /* Start-up for bare-metal programs: stack, gp, bss, then main; main's return value ends
- * the run through the finisher (0 passes, anything else fails with that code). */
+ * the run through the finisher (0 passes, anything else fails with that code). Every hart
+ * starts here; all but hart 0 park. */
     .section .text.init
     .globl _start
 _start:
+    csrr t0, mhartid
+    bnez t0, 3f
     .option push
     .option norelax
     la gp, __global_pointer$

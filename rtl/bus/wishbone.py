@@ -179,7 +179,7 @@ class Arbiter(wiring.Component):
         m = Module()
         n, out = self.n, self.out
         if n == 1:
-            wiring.connect(m, wiring.flipped(self.ins[0]), out)
+            wiring.connect(m, wiring.flipped(self.ins[0]), wiring.flipped(out))
             return m
         asks = Signal(n)
         m.d.comb += asks.eq(Cat(b.cyc for b in self.ins))
