@@ -41,6 +41,11 @@ def _parser():
                          formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("program", metavar="PROGRAM.elf", help="RV32 ELF file")
     _run_options(run)
+    run.add_argument("--harts", type=_positive_int, default=1, metavar="N",
+                     help="harts in the simulated SoC, 1 to 8 (default 1); every hart "
+                     "starts at the program's entry with a0 = its hart ID")
+    run.add_argument("--banks", type=_positive_int, default=1, metavar="N",
+                     help="RAM banks, a power of two up to 8 (default 1)")
 
     sim = sub.add_parser("sim", help="build the demo program and run it in simulation",
                          description="Build the demo program (firmware/guests/hello.c) "
@@ -109,18 +114,29 @@ def _status(console):
     return show
 
 
+def _sim_config(args):
+    from .sim.build import SimConfig
+    harts, banks = getattr(args, "harts", 1), getattr(args, "banks", 1)
+    if not 1 <= harts <= 8:
+        raise ZerovisorError(f"--harts must be 1 to 8, not {harts}")
+    if banks & (banks - 1) or banks > 8:
+        raise ZerovisorError(f"--banks must be 1, 2, 4 or 8, not {banks}")
+    return SimConfig(harts=harts, banks=banks)
+
+
 def _run(program, args, console):
-    from .sim.build import SimConfig, build_model
+    from .sim.build import build_model
     from .sim.runner import run_elf
+    config = _sim_config(args)
     if args.trace is None and not args.quiet:
         # Build (or find) the model first, with a live status: the first build of a
         # configuration takes about half a minute.
         with console.status("[cyan]preparing the simulation model (the first build of a "
                             "configuration takes about 30 s; later runs reuse it)"):
-            build_model(SimConfig(), progress=_status(console))
+            build_model(config, progress=_status(console))
     result = run_elf(program, max_cycles=args.max_cycles, trace=args.trace,
                      echo=not args.quiet, progress=None if args.quiet else _status(console),
-                     lockstep=args.lockstep, trace_retire=args.trace_retire)
+                     lockstep=args.lockstep, trace_retire=args.trace_retire, config=config)
     sys.stdout.flush()
     if result.divergence:
         console.print(escape(result.divergence), highlight=False, soft_wrap=True)

@@ -1,0 +1,28 @@
+"""Several harts on the Verilator model: concurrent kernels in their own RAM banks, LR/SC
+and AMO counters under contention, PLIC routing to one hart (firmware/smp/*.S)."""
+
+import pytest
+
+from zerovisor.firmware.build import FIRMWARE_DIR
+
+pytestmark = pytest.mark.xdist_group("smp4")   # one worker builds the 4-hart model
+
+
+def test_four_harts_run_share_and_route(build_isa, zerovisor):
+    elf = build_isa(FIRMWARE_DIR / "smp" / "multicore.S")
+    run = zerovisor("run-elf", elf, "--harts", "4", "--banks", "4", "--max-cycles", "200000",
+                    "--quiet")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "PASS (tohost)" in run.stderr
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--harts", "9", "--harts must be 1 to 8"),
+    ("--banks", "3", "--banks must be 1, 2, 4 or 8"),
+])
+def test_bad_hart_or_bank_counts_are_refused(option, value, message, tmp_path, zerovisor):
+    elf = tmp_path / "x.elf"
+    elf.write_bytes(b"")
+    run = zerovisor("run-elf", elf, option, value)
+    assert run.returncode == 1
+    assert message in run.stderr
