@@ -32,14 +32,16 @@ def _zig(*args, cwd=None):
     return result
 
 
-def build_program(sources, out_dir, *, name=None, ram_size=512 * 1024, runtime=True,
-                  include_dirs=()):
+def build_program(sources, out_dir, *, name=None, ram_size=512 * 1024, banks=1,
+                  runtime=True, include_dirs=()):
     """Compile and link ``sources`` into ``out_dir/NAME.elf`` and ``NAME.bin``.
 
     Parameters
     ----------
     sources : list of path
         C (``.c``) and assembly (``.S``) files.
+    banks : int
+        RAM banks of the SoC it is for (names the checkers' slots in the header).
     runtime : bool
         Link the start-up code and the tiny runtime of ``firmware/lib``; ISA tests bring
         their own ``_start``.
@@ -55,7 +57,7 @@ def build_program(sources, out_dir, *, name=None, ram_size=512 * 1024, runtime=T
     name = name or sources[0].stem
     gen = out_dir / "generated"
     gen.mkdir(exist_ok=True)
-    (gen / "zerovisor_soc.h").write_text(c_header(ram_size=ram_size))
+    (gen / "zerovisor_soc.h").write_text(c_header(ram_size=ram_size, banks=banks))
     (gen / "link.ld").write_text(linker_script(ram_size=ram_size))
     elf = out_dir / f"{name}.elf"
     inputs = list(sources)

@@ -4,7 +4,8 @@ Nothing here is written by hand twice: addresses and register offsets come from 
 memory map and the devices' register maps.
 """
 
-from .memmap import IRQS, checked_targets, memory_map
+from .memmap import CHECKER_SLOT, IRQS, checked_targets, memory_map
+from .periph.plic import CONTEXTS_PER_HART
 
 __all__ = ["c_header", "linker_script", "markdown_memory_map"]
 
@@ -48,8 +49,9 @@ def c_header(*, ram_size, banks=1):
         lines.append("")
     lines.append("/* The checkers' slots in the partition control block */")
     for i, target in enumerate(checked_targets(banks)):
-        lines.append(f"#define PARTCTL_{target} ZV_U(0x{0x100 * i:03x})")
+        lines.append(f"#define PARTCTL_{target} ZV_U(0x{CHECKER_SLOT * i:04x})")
     lines.append("")
+    lines.append(f"#define PLIC_CONTEXTS_PER_HART {CONTEXTS_PER_HART}  /* M, S, guest, reserved */")
     lines.append("/* PLIC source IDs */")
     for name, irq in IRQS.items():
         lines.append(f"#define IRQ_{name} {irq}")

@@ -9,19 +9,21 @@ from dataclasses import dataclass
 
 from .partition.checker import CHECKER_REGS
 from .periph.clint import CLINT_REGS
+from .periph.doorbell import DOORBELL_REGS, DOORBELLS
 from .periph.finisher import FINISHER_REGS
 from .periph.plic import PLIC_REGS
 from .periph.uart import UART_REGS
 
 __all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "checked_targets",
-           "CHECKED_TARGETS", "IRQS", "MAX_BANKS"]
+           "CHECKED_TARGETS", "CHECKER_SLOT", "IRQS", "MAX_BANKS"]
 
 MAX_BANKS = 8
-DEVICE_TARGETS = ("UART0", "CLINT", "FINISHER", "PLIC", "PARTCTL")
+CHECKER_SLOT = 0x200     # bytes of the control block per checker
+DEVICE_TARGETS = ("UART0", "CLINT", "FINISHER", "PLIC", "DOORBELL", "PARTCTL")
 
 
 def checked_targets(banks=1):
-    """The targets behind a checker, in the order of their slots (0x100 apart) in the
+    """The targets behind a checker, in the order of their slots (``CHECKER_SLOT`` apart) in the
     partition control block: each RAM bank's data and fetch ports (``RAM_DATA``/
     ``RAM_FETCH`` with one bank, ``RAM0_DATA``... with more), then the devices; the last
     guards the control block itself. The boot ROM is the one target left unguarded (every
@@ -35,8 +37,9 @@ def checked_targets(banks=1):
 
 CHECKED_TARGETS = checked_targets(1)
 
-# PLIC source IDs: UART0 where QEMU virt has it; one for every checker's violation.
-IRQS = {"UART0": 10, "VIOLATION": 16}
+# PLIC source IDs: UART0 where QEMU virt has it; one for every checker's violation; one
+# per partition's doorbell.
+IRQS = {"UART0": 10, "VIOLATION": 16} | {f"DOORBELL{p}": 24 + p for p in range(DOORBELLS)}
 
 ROM_BASE = 0x0000_1000
 ROM_SIZE = 0x1000
@@ -68,6 +71,8 @@ def memory_map(*, ram_size):
                PLIC_REGS),
         Region("UART0", 0x1000_0000, 0x1000, "UART0, ns16550a subset", UART_REGS),
         Region("PARTCTL", 0x1100_0000, 0x4000, "partition control block: one checker's "
-               "registers per guarded target, 0x100 apart", CHECKER_REGS),
+               "registers per guarded target, 0x200 apart", CHECKER_REGS),
+        Region("DOORBELL", 0x1200_0000, 0x1_0000, "doorbells: ring page and ack page per "
+               "partition", DOORBELL_REGS),
         Region("RAM", RAM_BASE, ram_size, "RAM"),
     ]

@@ -17,9 +17,18 @@ from .bootrom import boot_rom
 from .bus import Arbiter, Decoder
 from .cpu.core import Core, Pma
 from .cpu.rvfi import RVFISignature
-from .memmap import IRQS, MAX_BANKS, RAM_BASE, ROM_BASE, checked_targets, memory_map
+from .memmap import (
+    CHECKER_SLOT,
+    IRQS,
+    MAX_BANKS,
+    RAM_BASE,
+    ROM_BASE,
+    checked_targets,
+    memory_map,
+)
 from .partition.checker import Checker
 from .periph.clint import CLINT
+from .periph.doorbell import DOORBELLS, Doorbells
 from .periph.finisher import Finisher
 from .periph.plic import PLIC, context
 from .periph.sram import SRAM
@@ -118,6 +127,7 @@ class SoC(wiring.Component):
                                         instant_tx=self.sim)
         m.submodules.clint = clint = CLINT(harts=n)
         m.submodules.finisher = finisher = Finisher()
+        m.submodules.doorbells = doorbells = Doorbells()
         m.submodules.plic = plic = PLIC(harts=n, sources=IRQS.values())
 
         # One decoder per bus of every hart: instructions come from ROM and RAM only; data
@@ -125,7 +135,8 @@ class SoC(wiring.Component):
         ram_windows = [(name, RAM_BASE + b * bank_size, bank_size)
                        for b, name in enumerate(bank_names)]
         device_windows = [(name.lower(), regions[name].base, regions[name].size)
-                          for name in ("FINISHER", "CLINT", "PLIC", "UART0", "PARTCTL")]
+                          for name in ("FINISHER", "CLINT", "PLIC", "UART0", "PARTCTL",
+                                       "DOORBELL")]
         rom_window = [("rom", ROM_BASE, regions["BOOTROM"].size)]
         idecs, ddecs = [], []
         for h, core in enumerate(cores):
@@ -158,16 +169,19 @@ class SoC(wiring.Component):
             guarded[f"{prefix}_DATA"] = (ddecs, bank_names[b], bank.bus0, base)
             guarded[f"{prefix}_FETCH"] = (idecs, bank_names[b], bank.bus1, base)
         m.submodules.partctl = partctl = Decoder(
-            [(name.lower(), 0x100 * i, 0x100) for i, name in enumerate(targets)],
+            [(name.lower(), CHECKER_SLOT * i, CHECKER_SLOT) for i, name in enumerate(targets)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
         devices = {"UART0": uart.bus, "CLINT": clint.bus, "FINISHER": finisher.bus,
-                   "PLIC": plic.bus, "PARTCTL": partctl.bus}
+                   "PLIC": plic.bus, "DOORBELL": doorbells.bus, "PARTCTL": partctl.bus}
         for name, target in devices.items():
             guarded[name] = (ddecs, name.lower(), target, regions[name].base)
         violations = []
         for name in targets:
             decoders, window, target, base = guarded[name]
-            checker = Checker(addr_width=len(target.adr), base=base, entries=4)
+            # Devices with per-hart or per-partition pages (the CLINT's, the PLIC's
+            # contexts, the doorbells) need an entry per page a partition may use.
+            entries = 16 if name in ("CLINT", "PLIC", "DOORBELL") else 4
+            checker = Checker(addr_width=len(target.adr), base=base, entries=entries)
             m.submodules[f"check_{name.lower()}"] = checker
             connect(m, arbitrate(name, decoders, window), checker.bus)
             connect(m, checker.sub, target)
@@ -198,6 +212,7 @@ class SoC(wiring.Component):
             violation.eq(Cat(violations).any()),
             plic.irq[IRQS["UART0"]].eq(uart.irq),
             plic.irq[IRQS["VIOLATION"]].eq(violation),
+            plic.irq[IRQS["DOORBELL0"]:IRQS["DOORBELL0"] + DOORBELLS].eq(doorbells.irq),
             self.uart_tx.eq(uart.tx),
             uart.rx.eq(self.uart_rx),
             self.uart_tx_strobe.eq(uart.tx_strobe),

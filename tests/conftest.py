@@ -13,10 +13,10 @@ def build_isa(tmp_path_factory):
     """Build ``firmware/isa/NAME.S`` (or a given source) into an ELF."""
     root = tmp_path_factory.mktemp("isa")
 
-    def build(source):
+    def build(source, **options):
         source = FIRMWARE_DIR / "isa" / f"{source}.S" if isinstance(source, str) else source
         return build_program([source], root / source.stem, runtime=False,
-                             include_dirs=[FIRMWARE_DIR / "isa"])
+                             include_dirs=[FIRMWARE_DIR / "isa"], **options)
     return build
 
 

@@ -185,7 +185,7 @@ def _memmap(args):
     from rich.console import Console
     from rich.table import Table
 
-    from .rtl.memmap import CHECKED_TARGETS, memory_map
+    from .rtl.memmap import CHECKED_TARGETS, CHECKER_SLOT, memory_map
     from .units import format_size, parse_size
     try:
         ram = parse_size(args.ram)
@@ -202,7 +202,7 @@ def _memmap(args):
     for col in ("offset", "guards"):
         slots.add_column(col)
     for i, target in enumerate(CHECKED_TARGETS):
-        slots.add_row(f"0x{0x100 * i:03x}", target)
+        slots.add_row(f"0x{CHECKER_SLOT * i:04x}", target)
     out = Console(width=max(Console().width, 100))
     out.print(table)
     out.print(slots)

@@ -21,6 +21,10 @@
     li t6, perm;                        \
     sw t6, ENTRY(0) + 8(reg)
 
+#define LOCK(t)                         \
+    li t5, SLOT(t);                     \
+    sw t6, CHECKER_CTRL(t5)
+
 TEST_BEGIN
     /* violations interrupt M-mode through the PLIC: priority 1, enabled in context 0 */
     li t5, PLIC_BASE + PLIC_PRIORITY + 4 * IRQ_VIOLATION
@@ -42,14 +46,14 @@ TEST_BEGIN
     li t6, 0x80000001
     csrw MPARTITION, t6
     li t6, 1
-    li t5, PARTCTL_BASE
-    sw t6, PARTCTL_RAM_DATA(t5)
-    sw t6, PARTCTL_RAM_FETCH(t5)
-    sw t6, PARTCTL_UART0(t5)
-    sw t6, PARTCTL_CLINT(t5)
-    sw t6, PARTCTL_FINISHER(t5)
-    sw t6, PARTCTL_PLIC(t5)
-    sw t6, PARTCTL_PARTCTL(t5)
+    LOCK(RAM_DATA)
+    LOCK(RAM_FETCH)
+    LOCK(UART0)
+    LOCK(CLINT)
+    LOCK(FINISHER)
+    LOCK(PLIC)
+    LOCK(DOORBELL)
+    LOCK(PARTCTL)
     CHECK_NO_TRAP(1)
 
     /* its own half of RAM works */

@@ -83,7 +83,7 @@ work:
     li t5, PLIC_BASE + PLIC_PRIORITY + 4 * IRQ_UART0
     li t6, 1
     sw t6, 0(t5)
-    li t5, PLIC_BASE + PLIC_ENABLE + PLIC_ENABLE_STRIDE * (3 * 2 + 1)
+    li t5, PLIC_BASE + PLIC_ENABLE + PLIC_ENABLE_STRIDE * (PLIC_CONTEXTS_PER_HART * 2 + 1)
     li t6, 1 << IRQ_UART0
     sw t6, 0(t5)
     li t5, UART0_BASE + UART_IER

@@ -79,7 +79,7 @@ class Checker(wiring.Component):
         super().__init__({
             "bus": In(BusSignature(addr_width)),
             "sub": Out(BusSignature(addr_width)),
-            "cfg": In(BusSignature(6)),
+            "cfg": In(BusSignature(7)),      # a 512-byte slot
             "irq": Out(1),
             # state, visible for the formal proofs and the partition control block
             "locked": Out(1),

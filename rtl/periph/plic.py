@@ -1,11 +1,13 @@
 """The PLIC: platform-level interrupt controller, at QEMU ``virt``'s address and with the
 register layout of the RISC-V PLIC specification (``../shared/ref/riscv-plic``).
 
-Each hart has three contexts: M-mode (context ``3h``), S-mode (``3h + 1``) and a **guest**
-context (``3h + 2``) whose notification drives that hart's ``hgeip`` bit 1, so a device
-given to a guest interrupts it with no hypervisor on the path (hypervisor chapter,
-"Hypervisor Guest External Interrupt Registers"). QEMU ``virt`` has two contexts a hart;
-the third is ours.
+Each hart has four context numbers: M-mode (context ``4h``), S-mode (``4h + 1``), a
+**guest** context (``4h + 2``) whose notification drives that hart's ``hgeip`` bit 1, so a
+device given to a guest interrupts it with no hypervisor on the path (hypervisor chapter,
+"Hypervisor Guest External Interrupt Registers"), and ``4h + 3``, reserved (no registers).
+Four keeps each hart's registers in naturally aligned blocks (enables: 0x200 bytes,
+threshold and claim: 0x4000), which a partition checker's power-of-two entries can grant
+hart by hart. QEMU ``virt`` has two contexts a hart; the guest context is ours.
 
 Sources are level-triggered: a source's gateway sets its pending bit while the line is
 high and no claim of it is in flight; a claim clears the pending bit, and the completion
@@ -25,7 +27,8 @@ __all__ = ["PLIC", "PLIC_REGS", "PLIC_SOURCES", "PRIORITY_BITS", "context"]
 
 PLIC_SOURCES = 32           # source IDs 1 to 31; 0 means "none"
 PRIORITY_BITS = 3
-CONTEXTS_PER_HART = 3
+CONTEXTS_PER_HART = 4
+KINDS = ("m", "s", "guest")
 MAX_CONTEXTS = 8 * CONTEXTS_PER_HART
 
 PLIC_REGS = RegisterMap("PLIC", "Platform-level interrupt controller", (
@@ -43,14 +46,14 @@ PLIC_REGS = RegisterMap("PLIC", "Platform-level interrupt controller", (
 
 def context(hart, kind):
     """The context number of ``hart``'s ``kind`` ("m", "s" or "guest")."""
-    return CONTEXTS_PER_HART * hart + ("m", "s", "guest").index(kind)
+    return CONTEXTS_PER_HART * hart + KINDS.index(kind)
 
 
 class PLIC(wiring.Component):
     """Parameters
     ----------
     harts : int
-        Number of harts, 1 to 8; three contexts each.
+        Number of harts, 1 to 8; three contexts each (numbered four apart).
     sources : iterable of int or None
         The source IDs wired to something (1 to 31); the others read as zero and cost
         nothing. ``None``: all 31.
@@ -68,7 +71,7 @@ class PLIC(wiring.Component):
                              f"not {sources!r}")
         self.sources = ids
         self.harts = harts
-        self.contexts = CONTEXTS_PER_HART * harts
+        self.contexts = CONTEXTS_PER_HART * harts     # numbers; 3 of each 4 exist
         super().__init__({
             "bus": In(BusSignature(24)),
             "irq": In(PLIC_SOURCES),
@@ -83,6 +86,7 @@ class PLIC(wiring.Component):
         priority = [Signal(PRIORITY_BITS, name=f"priority{i}") for i in range(n)]
         pending = Signal(n)
         inflight = Signal(n)
+        real = [c for c in range(self.contexts) if c % CONTEXTS_PER_HART < len(KINDS)]
         enable = [Signal(n, name=f"enable{c}") for c in range(self.contexts)]
         threshold = [Signal(PRIORITY_BITS, name=f"threshold{c}") for c in range(self.contexts)]
 
@@ -92,8 +96,8 @@ class PLIC(wiring.Component):
                 m.d.sync += pending[i].eq(1)
 
         # Each context's best candidate, by a tree of comparisons (depth log2 of sources).
-        best_id, best_ok = [], []
-        for c in range(self.contexts):
+        best_id, best_ok = {}, {}
+        for c in real:
             cands = [(Const(i, 5), Mux(pending[i] & enable[c][i], priority[i], 0))
                      for i in ids]
             level = 0
@@ -114,9 +118,9 @@ class PLIC(wiring.Component):
             ok = Signal(name=f"notify{c}")
             best = Signal(5, name=f"best{c}")
             m.d.comb += [ok.eq(prio > threshold[c]), best.eq(Mux(ok, ident, 0))]
-            best_id.append(best)
-            best_ok.append(ok)
-        m.d.comb += self.eip.eq(Cat(best_ok))
+            best_id[c] = best
+            best_ok[c] = ok
+        m.d.comb += self.eip.eq(Cat(best_ok.get(c, Const(0, 1)) for c in range(self.contexts)))
 
         # Registers (fixed-latency bus: the answer comes the cycle after the request).
         byte_addr = Cat(Const(0, 2), bus.adr)
@@ -133,7 +137,7 @@ class PLIC(wiring.Component):
                     m.d.sync += priority[i].eq(bus.dat_w[:PRIORITY_BITS])
         with m.If(byte_addr == regs.offset("PENDING")):
             m.d.comb += read.eq(pending)
-        for c in range(self.contexts):
+        for c in real:
             with m.If(byte_addr == regs.offset("ENABLE") + 0x80 * c):
                 m.d.comb += read.eq(enable[c])
                 with m.If(write):

@@ -32,7 +32,7 @@ def run(dut, body):
 
 
 def test_context_numbers():
-    assert [context(1, k) for k in ("m", "s", "guest")] == [3, 4, 5]
+    assert [context(1, k) for k in ("m", "s", "guest")] == [4, 5, 6]
     with pytest.raises(ValueError, match="harts must be 1 to 8"):
         PLIC(harts=9)
     with pytest.raises(ValueError, match="sources must be IDs from 1 to 31"):

@@ -1,5 +1,7 @@
 """Several harts on the Verilator model: concurrent kernels in their own RAM banks, LR/SC
-and AMO counters under contention, PLIC routing to one hart (firmware/smp/*.S)."""
+and AMO counters under contention, PLIC routing to one hart; four partitions behind locked
+checkers, each refused the others' RAM, devices, per-hart registers and doorbells
+(firmware/smp/*.S)."""
 
 import pytest
 
@@ -14,6 +16,30 @@ def test_four_harts_run_share_and_route(build_isa, zerovisor):
                     "--quiet")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "PASS (tohost)" in run.stderr
+
+
+def run4(zerovisor, elf):
+    return zerovisor("run-elf", elf, "--harts", "4", "--banks", "4", "--max-cycles", "300000",
+                     "--quiet")
+
+
+def test_four_partitions_cannot_reach_each_other(build_isa, zerovisor):
+    run = run4(zerovisor, build_isa(FIRMWARE_DIR / "smp" / "partitions.S", banks=4))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "PASS (tohost)" in run.stderr
+
+
+def test_the_partition_test_catches_a_leak(build_isa, zerovisor, tmp_path):
+    # Grant partition 1 the UART too: its own check of the UART (17) must fail.
+    source = (FIRMWARE_DIR / "smp" / "partitions.S").read_text()
+    leaky = source.replace("GRANT(UART0, 0, UART0_BASE, 0x1000, PART(0) | R | W)",
+                           "GRANT(UART0, 0, UART0_BASE, 0x1000, PART(0) | PART(1) | R | W)")
+    assert leaky != source
+    src = tmp_path / "leaky.S"
+    src.write_text(leaky)
+    run = run4(zerovisor, build_isa(src, banks=4))
+    assert run.returncode == 1
+    assert "FAIL (tohost, test 1)" in run.stderr
 
 
 @pytest.mark.parametrize("option, value, message", [
