@@ -42,6 +42,14 @@ def test_the_partition_test_catches_a_leak(build_isa, zerovisor, tmp_path):
     assert "FAIL (tohost, test 1)" in run.stderr
 
 
+def test_the_interference_benchmark_runs(build_isa, zerovisor):
+    # The figures go to bench/interference.py; here only that the program works.
+    run = zerovisor("run-elf", build_isa(FIRMWARE_DIR / "smp" / "interference.S", banks=4),
+                    "--harts", "4", "--banks", "4", "--max-cycles", "1000000")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "interference: alone " in run.stdout
+
+
 @pytest.mark.parametrize("option, value, message", [
     ("--harts", "9", "--harts must be 1 to 8"),
     ("--banks", "3", "--banks must be 1, 2, 4 or 8"),
