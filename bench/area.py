@@ -23,6 +23,7 @@ from zerovisor.rtl.cpu.core import Core
 from zerovisor.rtl.memmap import IRQS
 from zerovisor.rtl.partition.checker import Checker
 from zerovisor.rtl.periph.plic import PLIC
+from zerovisor.rtl.soc import SoC
 
 HERE = Path(__file__).resolve().parent
 
@@ -36,6 +37,9 @@ DESIGNS = {
                     lambda: PLIC(harts=4, sources=IRQS.values())),
     "plic_all_4harts": ("PLIC, all 31 sources, 4 harts (12 contexts)",
                         lambda: PLIC(harts=4)),
+    "soc_1hart": ("the SoC, 1 hart, 1 bank, 64 KiB RAM", lambda: SoC(ram_size=64 << 10)),
+    "soc_4harts": ("the SoC, 4 harts, 4 banks, 64 KiB RAM",
+                   lambda: SoC(harts=4, banks=4, ram_size=64 << 10)),
 }
 # the cells a report counts, by the names synth_ecp5 gives them
 CELLS = {"LUT4": "LUT4", "TRELLIS_FF": "FF", "CCU2C": "CARRY2", "MULT18X18D": "MULT18",

@@ -15,14 +15,16 @@ from .periph.plic import PLIC_REGS
 from .periph.uart import UART_REGS
 
 __all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "checked_targets",
-           "CHECKED_TARGETS", "CHECKER_SLOT", "IRQS", "MAX_BANKS"]
+           "CHECKED_TARGETS", "CHECKER_SLOT", "IRQS", "MAX_BANKS", "MAX_UARTS"]
 
 MAX_BANKS = 8
 CHECKER_SLOT = 0x200     # bytes of the control block per checker
-DEVICE_TARGETS = ("UART0", "CLINT", "FINISHER", "PLIC", "DOORBELL", "PARTCTL")
+MAX_UARTS = 4
+UART_STRIDE = 0x1000
+OTHER_DEVICES = ("CLINT", "FINISHER", "PLIC", "DOORBELL", "PARTCTL")
 
 
-def checked_targets(banks=1):
+def checked_targets(banks=1, uarts=1):
     """The targets behind a checker, in the order of their slots (``CHECKER_SLOT`` apart) in the
     partition control block: each RAM bank's data and fetch ports (``RAM_DATA``/
     ``RAM_FETCH`` with one bank, ``RAM0_DATA``... with more), then the devices; the last
@@ -32,14 +34,15 @@ def checked_targets(banks=1):
         ram = ("RAM_DATA", "RAM_FETCH")
     else:
         ram = tuple(f"RAM{b}_{port}" for b in range(banks) for port in ("DATA", "FETCH"))
-    return ram + DEVICE_TARGETS
+    return ram + tuple(f"UART{u}" for u in range(uarts)) + OTHER_DEVICES
 
 
 CHECKED_TARGETS = checked_targets(1)
 
-# PLIC source IDs: UART0 where QEMU virt has it; one for every checker's violation; one
-# per partition's doorbell.
-IRQS = {"UART0": 10, "VIOLATION": 16} | {f"DOORBELL{p}": 24 + p for p in range(DOORBELLS)}
+# PLIC source IDs: UART0 where QEMU virt has it and the others after it; one for every
+# checker's violation; one per partition's doorbell.
+IRQS = ({f"UART{u}": 10 + u for u in range(MAX_UARTS)} | {"VIOLATION": 16}
+        | {f"DOORBELL{p}": 24 + p for p in range(DOORBELLS)})
 
 ROM_BASE = 0x0000_1000
 ROM_SIZE = 0x1000
@@ -61,15 +64,17 @@ class Region:
         return self.base + self.size
 
 
-def memory_map(*, ram_size):
-    """The regions of a SoC with ``ram_size`` bytes of RAM, in address order."""
+def memory_map(*, ram_size, uarts=1):
+    """The regions of a SoC with ``ram_size`` bytes of RAM and ``uarts`` UARTs, in address
+    order."""
     return [
         Region("BOOTROM", ROM_BASE, ROM_SIZE, "boot ROM: reset vector of every hart"),
         Region("FINISHER", 0x0010_0000, 0x1000, "test finisher (sifive,test0)", FINISHER_REGS),
         Region("CLINT", 0x0200_0000, 0x1_0000, "CLINT: mtime, mtimecmp, msip", CLINT_REGS),
         Region("PLIC", 0x0c00_0000, 0x400_0000, "PLIC: M, S and guest context per hart",
                PLIC_REGS),
-        Region("UART0", 0x1000_0000, 0x1000, "UART0, ns16550a subset", UART_REGS),
+        *(Region(f"UART{u}", 0x1000_0000 + UART_STRIDE * u, 0x1000,
+                 f"UART{u}, ns16550a subset", UART_REGS) for u in range(uarts)),
         Region("PARTCTL", 0x1100_0000, 0x4000, "partition control block: one checker's "
                "registers per guarded target, 0x200 apart", CHECKER_REGS),
         Region("DOORBELL", 0x1200_0000, 0x1_0000, "doorbells: ring page and ack page per "

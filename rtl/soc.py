@@ -21,6 +21,7 @@ from .memmap import (
     CHECKER_SLOT,
     IRQS,
     MAX_BANKS,
+    MAX_UARTS,
     RAM_BASE,
     ROM_BASE,
     checked_targets,
@@ -46,6 +47,9 @@ class SoC(wiring.Component):
         Number of harts, 1 to 8. Every hart starts in the boot ROM.
     banks : int
         RAM banks, a power of two from 1 to 8; each holds ``ram_size // banks`` bytes.
+    uarts : int
+        UARTs, 1 to 4, ``0x1000`` apart from ``0x1000_0000``. ``uart_tx``/``uart_rx`` have a
+        bit each; the simulation's byte stream (``uart_tx_strobe``...) is UART0's.
     ram_size : int
         Bytes of RAM at ``0x8000_0000``; a power of two from 4 KiB to 16 MiB.
     clock_hz : int
@@ -62,19 +66,9 @@ class SoC(wiring.Component):
         Test-only fault injected into hart 0 (see :class:`~.cpu.core.Core`).
     """
 
-    uart_tx: Out(1)
-    uart_rx: In(1, init=1)
-    uart_tx_strobe: Out(1)
-    uart_tx_data: Out(8)
-    uart_rx_inject: In(1)
-    uart_rx_inject_data: In(8)
-    finish_done: Out(1)
-    finish_passed: Out(1)
-    finish_code: Out(16)
-    rvfi: Out(RVFISignature())      # hart 0's
-
-    def __init__(self, *, harts=1, banks=1, ram_size=512 * 1024, clock_hz=50_000_000,
-                 sim=False, ram_init=(), entry=RAM_BASE, hext=True, fault=None):
+    def __init__(self, *, harts=1, banks=1, uarts=1, ram_size=512 * 1024,
+                 clock_hz=50_000_000, sim=False, ram_init=(), entry=RAM_BASE, hext=True,
+                 fault=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
@@ -85,10 +79,13 @@ class SoC(wiring.Component):
                 or ram_size // banks < 4096:
             raise ValueError(f"banks must be a power of two from 1 to {MAX_BANKS} leaving "
                              f"at least 4 KiB a bank, not {banks!r}")
+        if not isinstance(uarts, int) or not 1 <= uarts <= MAX_UARTS:
+            raise ValueError(f"uarts must be 1 to {MAX_UARTS}, not {uarts!r}")
         if not isinstance(clock_hz, int) or clock_hz < 1_000_000:
             raise ValueError(f"clock_hz must be an integer of at least 1 MHz, not {clock_hz!r}")
         self.harts = harts
         self.banks = banks
+        self.uarts = uarts
         self.ram_size = ram_size
         self.clock_hz = clock_hz
         self.sim = sim
@@ -96,8 +93,19 @@ class SoC(wiring.Component):
         self.entry = entry
         self.hext = hext
         self.fault = fault
-        self.memory_map = memory_map(ram_size=ram_size)
-        super().__init__()
+        self.memory_map = memory_map(ram_size=ram_size, uarts=uarts)
+        super().__init__({
+            "uart_tx": Out(uarts),
+            "uart_rx": In(uarts, init=(1 << uarts) - 1),
+            "uart_tx_strobe": Out(1),
+            "uart_tx_data": Out(8),
+            "uart_rx_inject": In(1),
+            "uart_rx_inject_data": In(8),
+            "finish_done": Out(1),
+            "finish_passed": Out(1),
+            "finish_code": Out(16),
+            "rvfi": Out(RVFISignature()),      # hart 0's
+        })
 
     def elaborate(self, platform):
         m = Module()
@@ -123,8 +131,13 @@ class SoC(wiring.Component):
             init = self.ram_init[b * bank_words:(b + 1) * bank_words]
             m.submodules[name] = bank = SRAM(size=bank_size, init=init)
             banks.append(bank)
-        m.submodules.uart = uart = UART(divisor=max(1, round(self.clock_hz / (16 * 115200))),
-                                        instant_tx=self.sim)
+        divisor = max(1, round(self.clock_hz / (16 * 115200)))
+        uarts = []
+        for u in range(self.uarts):
+            m.submodules[f"uart{u}" if u else "uart"] = uart = UART(divisor=divisor,
+                                                                   instant_tx=self.sim)
+            uarts.append(uart)
+        uart = uarts[0]
         m.submodules.clint = clint = CLINT(harts=n)
         m.submodules.finisher = finisher = Finisher()
         m.submodules.doorbells = doorbells = Doorbells()
@@ -134,8 +147,9 @@ class SoC(wiring.Component):
         # reaches every device.
         ram_windows = [(name, RAM_BASE + b * bank_size, bank_size)
                        for b, name in enumerate(bank_names)]
+        uart_names = [f"UART{u}" for u in range(self.uarts)]
         device_windows = [(name.lower(), regions[name].base, regions[name].size)
-                          for name in ("FINISHER", "CLINT", "PLIC", "UART0", "PARTCTL",
+                          for name in ("FINISHER", "CLINT", "PLIC", *uart_names, "PARTCTL",
                                        "DOORBELL")]
         rom_window = [("rom", ROM_BASE, regions["BOOTROM"].size)]
         idecs, ddecs = [], []
@@ -161,7 +175,7 @@ class SoC(wiring.Component):
 
         # A partition checker in front of every target but the boot ROM, programmed (and
         # locked) through the partition control block.
-        targets = checked_targets(self.banks)
+        targets = checked_targets(self.banks, self.uarts)
         guarded = {}
         for b, bank in enumerate(banks):
             prefix = "RAM" if self.banks == 1 else f"RAM{b}"
@@ -171,8 +185,9 @@ class SoC(wiring.Component):
         m.submodules.partctl = partctl = Decoder(
             [(name.lower(), CHECKER_SLOT * i, CHECKER_SLOT) for i, name in enumerate(targets)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
-        devices = {"UART0": uart.bus, "CLINT": clint.bus, "FINISHER": finisher.bus,
-                   "PLIC": plic.bus, "DOORBELL": doorbells.bus, "PARTCTL": partctl.bus}
+        devices = {f"UART{u}": u_.bus for u, u_ in enumerate(uarts)} | {
+            "CLINT": clint.bus, "FINISHER": finisher.bus, "PLIC": plic.bus,
+            "DOORBELL": doorbells.bus, "PARTCTL": partctl.bus}
         for name, target in devices.items():
             guarded[name] = (ddecs, name.lower(), target, regions[name].base)
         violations = []
@@ -210,11 +225,11 @@ class SoC(wiring.Component):
         violation = Signal()
         m.d.comb += [
             violation.eq(Cat(violations).any()),
-            plic.irq[IRQS["UART0"]].eq(uart.irq),
+            *(plic.irq[IRQS[f"UART{u}"]].eq(u_.irq) for u, u_ in enumerate(uarts)),
+            *(self.uart_tx[u].eq(u_.tx) for u, u_ in enumerate(uarts)),
+            *(u_.rx.eq(self.uart_rx[u]) for u, u_ in enumerate(uarts)),
             plic.irq[IRQS["VIOLATION"]].eq(violation),
             plic.irq[IRQS["DOORBELL0"]:IRQS["DOORBELL0"] + DOORBELLS].eq(doorbells.irq),
-            self.uart_tx.eq(uart.tx),
-            uart.rx.eq(self.uart_rx),
             self.uart_tx_strobe.eq(uart.tx_strobe),
             self.uart_tx_data.eq(uart.tx_data),
             uart.rx_inject.eq(self.uart_rx_inject),

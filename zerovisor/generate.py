@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 from .layout import CHANNEL_GPA_BASE, CONSOLE_RING_SIZE, GUEST_RAM_BASE
-from .rtl.memmap import memory_map
+from .rtl.memmap import MAX_BANKS, memory_map
 from .units import format_size
 
 __all__ = ["partition_header", "partition_blob", "read_partition_blob", "device_tree",
@@ -196,9 +196,18 @@ def device_tree(plan, part):
 
 
 def soc_params(plan):
-    """The SoC's parameters, as the gateware and the simulator take them."""
-    return {"harts": plan.soc.harts, "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock,
-            "uarts": plan.soc.uarts}
+    """The SoC's parameters, as :class:`zerovisor.rtl.soc.SoC` takes them.
+
+    RAM is split into as many banks (up to 8) as it holds of the smallest partition's
+    region; regions are aligned powers of two placed largest first, so then no two
+    partitions share a bank, and harts of different partitions never wait for each other.
+    """
+    smallest = min(p.ram_size for p in plan.partitions)
+    banks = 1
+    while banks < MAX_BANKS and plan.soc.ram // (2 * banks) >= smallest:
+        banks *= 2
+    return {"harts": plan.soc.harts, "banks": banks, "uarts": plan.soc.uarts,
+            "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock}
 
 
 def summary_tables(plan):

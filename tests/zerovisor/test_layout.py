@@ -273,3 +273,22 @@ def test_readme_documents_every_key():
     for model in (Soc, Partition, Channel):
         for key in model.model_fields:
             assert f"| `{key}` |" in readme, f"README lacks the layout key {key!r}"
+
+
+@pytest.mark.parametrize("example", ["quad", "single", "channel", "smp"])
+def test_the_soc_takes_the_parameters_a_layout_generates(example):
+    from amaranth.hdl import Fragment
+
+    from zerovisor.generate import soc_params
+    from zerovisor.plan import plan_layout
+    from zerovisor.rtl.soc import SoC
+    plan = plan_layout(load_layout(f"examples/{example}.toml"))
+    params = soc_params(plan)
+    # no two partitions in one bank
+    bank = plan.soc.ram // params["banks"]
+    owners = {}
+    for p in plan.partitions:
+        for b in range((p.ram_base - 0x8000_0000) // bank,
+                       (p.ram_base - 0x8000_0000 + p.ram_size - 1) // bank + 1):
+            assert owners.setdefault(b, p.name) == p.name
+    Fragment.get(SoC(**params), None)
