@@ -28,7 +28,7 @@ from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..bus import BusSignature
+from ..bus import PID_WIDTH, BusSignature
 from .alu import ALU
 from .csr import CSRFile
 from .decoder import Decoder, sext
@@ -92,6 +92,9 @@ class Core(wiring.Component):
     sgeip: In(1)
     mtime: In(64)
     rvfi: Out(RVFISignature())
+    # the partition register: the ID on every bus request, and whether it is locked
+    pid: Out(PID_WIDTH)
+    pid_locked: Out(1)
     # LR/SC across harts: this hart's reservation, and a store by another hart to it
     resv_valid: Out(1)
     resv_addr: Out(30)
@@ -165,6 +168,7 @@ class Core(wiring.Component):
             pmp_i.addr.eq(fetch_paddr), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
             ibus.adr.eq(fetch_paddr[2:32]), ibus.sel.eq(0b1111), ibus.fetch.eq(1),
             ibus.pid.eq(csr.pid), dbus.pid.eq(csr.pid),
+            self.pid.eq(csr.pid), self.pid_locked.eq(csr.pid_locked),
             ibus.hart.eq(self.hartid), dbus.hart.eq(self.hartid),
         ]
         fetch_ok = pmp_i.allow & _pma_allows(fetch_paddr, self.pma, "execute") \

@@ -126,6 +126,7 @@ class CSRFile(wiring.Component):
             "unretire": In(1),
             "pmp": Out(data.ArrayLayout(pmp_entry_layout, PMP_ENTRIES)),
             "pid": Out(PID_WIDTH),
+            "pid_locked": Out(1),
             # a write to satp, vsatp or hgatp: translations cached under the old value go
             "flush_tlb": Out(1),
         })
@@ -138,6 +139,7 @@ class CSRFile(wiring.Component):
             partition.write.eq(self.write & (self.addr == Csr.MPARTITION)),
             partition.wdata.eq(self.wdata),
             self.pid.eq(partition.pid),
+            self.pid_locked.eq(partition.locked),
         ]
         priv, virt = self.priv, self.virt
 

@@ -1,7 +1,8 @@
 # amaranth: UnusedElaboratable=no
 """Proofs (k-induction) of the partition hardware: a locked checker lets no access of a
 partition outside an entry's allowed set reach its target, refuses it with an error, keeps
-its entries and its lock until reset; the partition register keeps its ID once locked."""
+its entries and its lock until reset; the partition register keeps its ID once locked; and
+every bus request of a core carries its partition register's ID."""
 
 
 import pytest
@@ -148,3 +149,51 @@ def test_a_partition_register_that_forgets_its_lock_fails_the_proof(tmp_path):
     props.dut = Forgetful()
     with pytest.raises(AssertionError, match=r"failed assertion.*\n.*DONE \(FAIL"):
         _prove(props, tmp_path)
+
+
+class CorePidProperties(Elaboratable):
+    """Every bus request of a hart carries its partition register's ID, and a locked ID
+    never changes: proved on the whole core, whatever its program does."""
+
+    def __init__(self):
+        from zerovisor.rtl.cpu.core import Core
+        self.dut = Core(hext=False)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.core = core = self.dut
+        started = Signal(reset_less=True)
+        m.d.sync += started.eq(1)
+        p_locked = _past(m, core.pid_locked, "locked")
+        p_pid = _past(m, core.pid, "pid")
+        p_rst = _past(m, self._rst, "rst")
+        m.d.comb += [Assert(core.ibus.pid == core.pid, "a fetch carries another ID"),
+                     Assert(core.dbus.pid == core.pid, "a data access carries another ID")]
+        with m.If(started & ~p_rst & p_locked):
+            m.d.comb += [Assert(core.pid_locked, "the core's partition lock was cleared"),
+                         Assert(core.pid == p_pid, "a locked hart changed partition")]
+        return m
+
+
+def test_a_harts_bus_requests_carry_its_locked_partition_id(tmp_path):
+    props = CorePidProperties()
+    design, clock = _with_reset(props)
+    log = prove(design, tmp_path, ports=[*clock, *free_inputs(props.dut)], depth=2)
+    assert "successful proof by k-induction" in log
+
+
+def test_a_core_that_sends_another_id_fails_the_proof(tmp_path):
+    from zerovisor.rtl.cpu.core import Core
+
+    class Misaddressed(Core):
+        def elaborate(self, platform):
+            m = super().elaborate(platform)
+            m.d.comb += self.dbus.pid.eq(0)             # the bug: data goes out as partition 0
+            return m
+
+    props = CorePidProperties()
+    props.dut = Misaddressed(hext=False)
+    design, clock = _with_reset(props)
+    # reset leaves partition 0, so only induction finds the ID the bug sends wrongly
+    with pytest.raises(AssertionError, match=r"failed assertion top\.props"):
+        prove(design, tmp_path, ports=[*clock, *free_inputs(props.dut)], depth=2)
