@@ -71,6 +71,10 @@ def _parser():
                             "the partition control block's checker slots.")
     memmap.add_argument("--ram", default="512K", metavar="SIZE",
                         help="RAM size, e.g. 512K (default) or 1M")
+    memmap.add_argument("--banks", type=_positive_int, default=1, metavar="N",
+                        help="RAM banks (1, 2, 4 or 8; default 1): names the checker slots")
+    memmap.add_argument("--uarts", type=_positive_int, default=1, metavar="N",
+                        help="UARTs, 1 to 4 (default 1)")
 
     schema = sub.add_parser("schema", help="print the JSON Schema of layout files",
                             description="Print the JSON Schema of layout files, for "
@@ -185,23 +189,30 @@ def _memmap(args):
     from rich.console import Console
     from rich.table import Table
 
-    from .rtl.memmap import CHECKED_TARGETS, CHECKER_SLOT, memory_map
+    from .rtl.memmap import CHECKER_SLOT, MAX_UARTS, checked_targets, memory_map
     from .units import format_size, parse_size
     try:
         ram = parse_size(args.ram)
     except ValueError as exc:
         raise ZerovisorError(f"--ram: {exc}") from None
+    if args.banks & (args.banks - 1) or args.banks > 8:
+        raise ZerovisorError(f"--banks must be 1, 2, 4 or 8, not {args.banks}")
+    if args.uarts > MAX_UARTS:
+        raise ZerovisorError(f"--uarts must be 1 to {MAX_UARTS}, not {args.uarts}")
+    if ram // args.banks < 4096:
+        raise ZerovisorError(f"--ram {args.ram} is too small for {args.banks} banks "
+                             f"(at least 4K a bank)")
     table = Table(title="memory map", title_justify="left")
     for col in ("base", "end", "size", "region", "what"):
         table.add_column(col)
-    for r in memory_map(ram_size=ram):
+    for r in memory_map(ram_size=ram, uarts=args.uarts):
         table.add_row(f"0x{r.base:08x}", f"0x{r.end - 1:08x}", format_size(r.size), r.name,
                       r.doc)
     slots = Table(title="partition control block (0x11000000): checker slots",
                   title_justify="left")
     for col in ("offset", "guards"):
         slots.add_column(col)
-    for i, target in enumerate(CHECKED_TARGETS):
+    for i, target in enumerate(checked_targets(args.banks, args.uarts)):
         slots.add_row(f"0x{CHECKER_SLOT * i:04x}", target)
     out = Console(width=max(Console().width, 100))
     out.print(table)

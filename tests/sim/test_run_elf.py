@@ -1,5 +1,7 @@
 """``zerovisor run-elf`` and ``zerovisor sim``: verdicts, limits and every error a user can hit."""
 
+import pytest
+
 from zerovisor.firmware.build import FIRMWARE_DIR, build_program, demo_elf
 from zerovisor.sim.runner import run_elf
 
@@ -170,3 +172,21 @@ def test_memmap_prints_every_region(zerovisor):
         assert text in run.stdout
     run = zerovisor("memmap", "--ram", "lots")
     assert run.returncode == 1 and "--ram: expected a size" in run.stderr
+
+
+def test_memmap_names_the_banks_and_uarts_slots(zerovisor):
+    run = zerovisor("memmap", "--banks", "4", "--uarts", "2")
+    assert run.returncode == 0, run.stderr
+    for text in ("RAM3_FETCH", "UART1", "0x10001000", "0x0c000000", "0x12000000", "DOORBELL"):
+        assert text in run.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--banks", "3"), "--banks must be 1, 2, 4 or 8"),
+    (("--uarts", "5"), "--uarts must be 1 to 4"),
+    (("--ram", "8K", "--banks", "4"), "too small for 4 banks"),
+])
+def test_memmap_refuses_a_soc_that_cannot_be(args, message, zerovisor):
+    run = zerovisor("memmap", *args)
+    assert run.returncode == 1
+    assert message in run.stderr
