@@ -136,7 +136,7 @@ def _run(program, args, console):
         # Build (or find) the model first, with a live status: the first build of a
         # configuration takes about half a minute.
         with console.status("[cyan]preparing the simulation model (the first build of a "
-                            "configuration takes about 30 s; later runs reuse it)"):
+                            "configuration takes about a minute; later runs reuse it)"):
             build_model(config, progress=_status(console))
     result = run_elf(program, max_cycles=args.max_cycles, trace=args.trace,
                      echo=not args.quiet, progress=None if args.quiet else _status(console),
