@@ -1,12 +1,13 @@
-"""The integer ALU of RV32I: one function code selects the operation."""
+"""The integer ALU of RV32I (one function code selects the operation), and the AMO
+unit of the A extension."""
 
-from amaranth import Module
+from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-from .isa import Funct3
+from .isa import AmoOp, Funct3
 
-__all__ = ["ALU"]
+__all__ = ["ALU", "AmoALU"]
 
 
 class ALU(wiring.Component):
@@ -56,4 +57,38 @@ class ALU(wiring.Component):
                 m.d.comb += self.out.eq(a | b)
             with m.Case(Funct3.AND):
                 m.d.comb += self.out.eq(a & b)
+        return m
+
+
+class AmoALU(wiring.Component):
+    """The value an AMO writes back: ``result = old <op> operand`` (``op`` is
+    ``insn[31:27]``)."""
+
+    op: In(5)
+    old: In(32)
+    operand: In(32)
+    result: Out(32)
+
+    def elaborate(self, platform):
+        m = Module()
+        old, b, result = self.old, self.operand, self.result
+        with m.Switch(self.op):
+            with m.Case(AmoOp.SWAP):
+                m.d.comb += result.eq(b)
+            with m.Case(AmoOp.ADD):
+                m.d.comb += result.eq(old + b)
+            with m.Case(AmoOp.XOR):
+                m.d.comb += result.eq(old ^ b)
+            with m.Case(AmoOp.AND):
+                m.d.comb += result.eq(old & b)
+            with m.Case(AmoOp.OR):
+                m.d.comb += result.eq(old | b)
+            with m.Case(AmoOp.MIN):
+                m.d.comb += result.eq(Mux(old.as_signed() < b.as_signed(), old, b))
+            with m.Case(AmoOp.MAX):
+                m.d.comb += result.eq(Mux(old.as_signed() > b.as_signed(), old, b))
+            with m.Case(AmoOp.MINU):
+                m.d.comb += result.eq(Mux(old < b, old, b))
+            with m.Case(AmoOp.MAXU):
+                m.d.comb += result.eq(Mux(old > b, old, b))
         return m

@@ -29,40 +29,18 @@ from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..bus import PID_WIDTH, BusSignature
-from .alu import ALU
+from .alu import ALU, AmoALU
 from .csr import CSRFile
-from .decoder import Decoder, sext
-from .isa import AmoOp, Cause, Funct3, Priv
+from .decoder import Decoder
+from .isa import Cause, Funct3, Priv
+from .lsu import load_extend, store_lanes
 from .mmu import Access, Fault, Mmu
 from .muldiv import MulDiv
+from .pma import Pma, pma_allows
 from .pmp import PmpChecker
 from .rvfi import RVFISignature
 
 __all__ = ["Core", "Pma"]
-
-
-class Pma:
-    """A physical memory attribute region: ``size`` bytes at ``base`` and what it allows."""
-
-    def __init__(self, base, size, *, read=True, write=True, execute=False):
-        self.base, self.size = base, size
-        self.read, self.write, self.execute = read, write, execute
-
-    def __repr__(self):
-        perms = "".join(c if f else "-" for c, f in zip("rwx", (self.read, self.write,
-                                                                self.execute)))
-        return f"Pma(0x{self.base:08x}, 0x{self.size:x}, {perms})"
-
-
-def _pma_allows(addr, regions, kind):
-    """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute)."""
-    allowed = Const(0, 1)
-    for region in regions:
-        if getattr(region, kind):
-            inside = (addr >= region.base) & (addr < region.base + region.size) \
-                if region.base + region.size < 2**32 else (addr >= region.base)
-            allowed = allowed | inside
-    return allowed
 
 
 class Core(wiring.Component):
@@ -118,6 +96,7 @@ class Core(wiring.Component):
         m.submodules.dec = dec = Decoder(hext=self.hext)
         m.submodules.alu = alu = ALU()
         m.submodules.muldiv = muldiv = MulDiv()
+        m.submodules.amo = amo = AmoALU()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext)
         m.submodules.mmu = mmu = Mmu()
         m.submodules.pmp_i = pmp_i = PmpChecker()
@@ -171,7 +150,7 @@ class Core(wiring.Component):
             self.pid.eq(csr.pid), self.pid_locked.eq(csr.pid_locked),
             ibus.hart.eq(self.hartid), dbus.hart.eq(self.hartid),
         ]
-        fetch_ok = pmp_i.allow & _pma_allows(fetch_paddr, self.pma, "execute") \
+        fetch_ok = pmp_i.allow & pma_allows(fetch_paddr, self.pma, "execute") \
             & ~fetch_tlb_fault
 
         # --- E: the instruction and its operands ----------------------------------------
@@ -268,11 +247,7 @@ class Core(wiring.Component):
         d_paddr = Signal(32)
         m.d.comb += d_paddr.eq(Mux(mmu.d_on, mmu.d_paddr, daddr))
         size = dec.mem_f3[0:2]
-        misaligned = ((size == 1) & daddr[0]) | ((size == 2) & (daddr[0:2] != 0))
-        lanes = Mux(size == 0, Const(1, 4) << daddr[0:2],
-                    Mux(size == 1, Const(0b11, 4) << Cat(Const(0, 1), daddr[1]), 0b1111))
-        store_data = Mux(size == 0, r2[0:8].replicate(4),
-                         Mux(size == 1, r2[0:16].replicate(2), r2))
+        misaligned, lanes, store_data = store_lanes(size, daddr, r2)
         # While the walker runs, pmp_d checks its page-table reads (S-level, implicit).
         with m.If(mmu.busy):
             m.d.comb += [pmp_d.addr.eq(mmu.bus_adr), pmp_d.priv.eq(Priv.S),
@@ -280,10 +255,10 @@ class Core(wiring.Component):
         with m.Else():
             m.d.comb += [pmp_d.addr.eq(d_paddr), pmp_d.priv.eq(d_priv),
                          pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
-        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & _pma_allows(mmu.bus_adr, self.pma, "read"))
+        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & pma_allows(mmu.bus_adr, self.pma, "read"))
         mem_ok = pmp_d.allow \
-            & (~is_read | _pma_allows(d_paddr, self.pma, "read")) \
-            & (~is_write | _pma_allows(d_paddr, self.pma, "write"))
+            & (~is_read | pma_allows(d_paddr, self.pma, "read")) \
+            & (~is_write | pma_allows(d_paddr, self.pma, "write"))
         # A data walk's fault, for the instruction in E that asked
         dfault = Signal()
         dfault_code = Signal(2)
@@ -304,26 +279,8 @@ class Core(wiring.Component):
 
         # AMO arithmetic on the word read in the AMO's first cycle.
         amo_old = dbus.dat_r
-        amo_new = Signal(32)
-        with m.Switch(e_insn[27:32]):
-            with m.Case(AmoOp.SWAP):
-                m.d.comb += amo_new.eq(r2)
-            with m.Case(AmoOp.ADD):
-                m.d.comb += amo_new.eq(amo_old + r2)
-            with m.Case(AmoOp.XOR):
-                m.d.comb += amo_new.eq(amo_old ^ r2)
-            with m.Case(AmoOp.AND):
-                m.d.comb += amo_new.eq(amo_old & r2)
-            with m.Case(AmoOp.OR):
-                m.d.comb += amo_new.eq(amo_old | r2)
-            with m.Case(AmoOp.MIN):
-                m.d.comb += amo_new.eq(Mux(amo_old.as_signed() < r2.as_signed(), amo_old, r2))
-            with m.Case(AmoOp.MAX):
-                m.d.comb += amo_new.eq(Mux(amo_old.as_signed() > r2.as_signed(), amo_old, r2))
-            with m.Case(AmoOp.MINU):
-                m.d.comb += amo_new.eq(Mux(amo_old < r2, amo_old, r2))
-            with m.Case(AmoOp.MAXU):
-                m.d.comb += amo_new.eq(Mux(amo_old > r2, amo_old, r2))
+        amo_new = amo.result
+        m.d.comb += [amo.op.eq(e_insn[27:32]), amo.old.eq(amo_old), amo.operand.eq(r2)]
 
         alu_result = alu.out
         if self.fault == "xor":
@@ -615,18 +572,7 @@ class Core(wiring.Component):
                 order.eq(order + 1),
             ]
 
-        lane_data = dbus.dat_r >> Cat(Const(0, 3), w_addr[0:2])
-        with m.Switch(w_f3):
-            with m.Case(Funct3.LB):
-                m.d.comb += load_value.eq(sext(lane_data[0:8]))
-            with m.Case(Funct3.LH):
-                m.d.comb += load_value.eq(sext(lane_data[0:16]))
-            with m.Case(Funct3.LBU):
-                m.d.comb += load_value.eq(lane_data[0:8])
-            with m.Case(Funct3.LHU):
-                m.d.comb += load_value.eq(lane_data[0:16])
-            with m.Default():
-                m.d.comb += load_value.eq(lane_data)
+        m.d.comb += load_value.eq(load_extend(w_f3, dbus.dat_r, w_addr))
 
         writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
         m.d.comb += [
