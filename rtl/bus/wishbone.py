@@ -196,26 +196,30 @@ class Arbiter(wiring.Component):
                 m.d.comb += [grant.eq(candidate), granted.eq(1)]
         with m.If(locked):
             m.d.comb += [grant.eq(last), granted.eq(asks.bit_select(last, 1))]
+        # A one-hot grant steers the request through AND-OR gates (cheaper than a chain
+        # of multiplexers) and gates the answer, so an initiator sees nothing of another's.
+        chosen = Signal(n)
+        m.d.comb += chosen.eq(Cat(granted & (grant == i) for i in range(n)))
+        for name in ("we", "adr", "sel", "dat_w", "pid", "hart", "fetch", "lock"):
+            value = 0
+            for i, b in enumerate(self.ins):
+                field = getattr(b, name)
+                value = value | (field & chosen[i].replicate(len(field)))
+            m.d.comb += getattr(out, name).eq(value)
+        m.d.comb += out.cyc.eq(granted)
         for i, b in enumerate(self.ins):
-            chosen = granted & (grant == i)
-            m.d.comb += b.stall.eq(b.cyc & ~chosen)
-            with m.If(chosen):
-                m.d.comb += [
-                    out.cyc.eq(1), out.we.eq(b.we), out.adr.eq(b.adr), out.sel.eq(b.sel),
-                    out.dat_w.eq(b.dat_w), out.pid.eq(b.pid), out.hart.eq(b.hart),
-                    out.fetch.eq(b.fetch), out.lock.eq(b.lock),
-                ]
+            m.d.comb += b.stall.eq(b.cyc & (~chosen[i] | out.stall))
         with m.If(granted & ~out.stall):
             m.d.sync += [last.eq(grant), locked.eq(out.lock)]
         with m.Else():
             m.d.sync += locked.eq(0)
         # the answer, to the initiator whose request was taken last cycle
-        answer_to = Signal(range(n))
-        answering = Signal()
-        m.d.sync += [answer_to.eq(grant), answering.eq(granted & ~out.stall)]
+        answer = Signal(n)
+        m.d.sync += answer.eq(Mux(out.stall, 0, chosen))
         for i, b in enumerate(self.ins):
-            with m.If(answering & (answer_to == i)):
-                m.d.comb += [b.dat_r.eq(out.dat_r), b.ack.eq(out.ack), b.err.eq(out.err)]
-            with m.If(granted & (grant == i) & out.stall):
-                m.d.comb += b.stall.eq(1)
+            m.d.comb += [
+                b.dat_r.eq(out.dat_r & answer[i].replicate(32)),
+                b.ack.eq(out.ack & answer[i]),
+                b.err.eq(out.err & answer[i]),
+            ]
         return m
