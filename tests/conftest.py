@@ -16,7 +16,8 @@ def build_isa(tmp_path_factory):
     def build(source, **options):
         source = FIRMWARE_DIR / "isa" / f"{source}.S" if isinstance(source, str) else source
         return build_program([source], root / source.stem, runtime=False,
-                             include_dirs=[FIRMWARE_DIR / "isa"], **options)
+                             include_dirs=[FIRMWARE_DIR / "isa", FIRMWARE_DIR / "smp"],
+                             **options)
     return build
 
 

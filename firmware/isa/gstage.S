@@ -35,11 +35,7 @@ TEST_BEGIN
     la s0, page_b
     li t6, 0xb0b0b0b0
     sw t6, 0(s0)
-    la s0, g_root
-    srli s0, s0, 12
-    li t6, 0x80000000
-    or s0, s0, t6
-    csrw hgatp, s0
+    SV_ON(hgatp, g_root)
     li t6, (1 << 20) | (1 << 21) | (1 << 23)    /* guest-page faults to HS */
     csrw medeleg, t6
 
@@ -123,11 +119,7 @@ TEST_BEGIN
     SET_PTE(vs_root, 0x301, s0)
     li s0, (0x100000 << 10) | PTE_V | PTE_R | PTE_A | PTE_D   /* guest-physical 4 GiB */
     SET_PTE(vs_root, 0x302, s0)
-    la s0, vs_root
-    srli s0, s0, 12
-    li t6, 0x80000000
-    or s0, s0, t6
-    csrw vsatp, s0
+    SV_ON(vsatp, vs_root)
     li t6, (1 << 20) | (1 << 21) | (1 << 23) | (1 << 13)
     csrw medeleg, t6
     li t6, 1 << 13                 /* the guest's own page faults go to the guest */

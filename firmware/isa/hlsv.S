@@ -17,11 +17,7 @@ TEST_BEGIN
     li s0, 0x80000000
     MAKE_PTE(s0, PTE_V | PTE_X | PTE_A)
     SET_PTE(vs_root, 0x301, s0)
-    la s0, vs_root
-    srli s0, s0, 12
-    li t6, 0x80000000
-    or s0, s0, t6
-    csrw vsatp, s0
+    SV_ON(vsatp, vs_root)
     la s0, word
     li t6, 0x8081f0f1
     sw t6, 0(s0)
@@ -106,11 +102,7 @@ TEST_BEGIN
     li s0, 0x80000000
     MAKE_PTE(s0, PTE_URWXAD)
     SET_PTE(g_root, 0x200, s0)
-    la s0, g_root
-    srli s0, s0, 12
-    li t6, 0x80000000
-    or s0, s0, t6
-    csrw hgatp, s0
+    SV_ON(hgatp, g_root)
     csrw vsatp, zero
     hlv.w s1, (s2)
     CHECK(23, s1, 0xabcd5699)

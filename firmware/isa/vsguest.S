@@ -30,11 +30,7 @@ vmm_start:
     li s0, 0x80000000              /* guest-physical RAM -> this RAM, one 4 MiB page */
     MAKE_PTE(s0, PTE_URWXAD)
     SET_PTE(g_root, 0x200, s0)
-    la s0, g_root
-    srli s0, s0, 12
-    li t6, 0x80000000
-    or s0, s0, t6
-    csrw hgatp, s0
+    SV_ON(hgatp, g_root)
     hfence.gvma zero, zero
     li t6, 0x444                   /* the guest's interrupts are its own */
     csrw hideleg, t6
@@ -86,11 +82,7 @@ guest_entry:
     la s0, vs_l0
     MAKE_PTE(s0, PTE_V)
     SET_PTE(vs_root, 0x300, s0)
-    la s0, vs_root
-    srli s0, s0, 12
-    li t6, 0x80000000
-    or s0, s0, t6
-    csrw satp, s0                  /* vsatp: two-stage translation on */
+    SV_ON(satp, vs_root)           /* vsatp: two-stage translation on */
     sfence.vma
     li s0, ALIAS
     lw s1, 0(s0)

@@ -211,6 +211,14 @@ scratch: .fill 64, 4, 0
     la t6, label + 4 * (idx);           \
     sw reg, 0(t6)
 
+/* csr (satp, vsatp or hgatp) = paged mode with the root table at label; uses s0, t6 */
+#define SV_ON(csr, label)               \
+    la s0, label;                       \
+    srli s0, s0, 12;                    \
+    li t6, 0x80000000;                  \
+    or s0, s0, t6;                      \
+    csrw csr, s0
+
 /* PTE flags */
 #define PTE_V 0x01
 #define PTE_R 0x02

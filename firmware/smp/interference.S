@@ -5,6 +5,7 @@
  * B shared C" in cycles and passes through tohost. Build for 4 harts and 4 banks.
  * Each helper reads its mode from its own bank, where hart 0 writes it. */
 #include "zvtest.h"
+#include "smp.h"
 
 #define HARTS 4
 #define BANK_SIZE (RAM_SIZE / HARTS)
@@ -23,21 +24,7 @@ _start:
     add sp, s1, t1
     bnez s0, helper_wait
     /* copy the helper loop into banks 1-3 */
-    li s2, 1
-1:  li t1, BANK_SIZE
-    mul t2, s2, t1
-    li t3, RAM_BASE
-    add t3, t3, t2
-    la t4, helper
-    la t5, helper_end
-2:  lw t6, 0(t4)
-    sw t6, 0(t3)
-    addi t4, t4, 4
-    addi t3, t3, 4
-    bltu t4, t5, 2b
-    addi s2, s2, 1
-    li t6, HARTS
-    bltu s2, t6, 1b
+    COPY_TO_BANKS(helper, helper_end, HARTS, BANK_SIZE)
     fence
     li t6, 1                       /* the helpers go to their own banks */
     la t5, go

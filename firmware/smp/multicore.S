@@ -3,6 +3,7 @@
  * its own hart. Hart 0 checks everything and reports through tohost. Build for the SoC
  * with 4 harts and 4 banks (BANK_SIZE below). */
 #include "zvtest.h"
+#include "smp.h"
 
 #define HARTS 4
 #define BANK_SIZE (RAM_SIZE / HARTS)
@@ -23,22 +24,7 @@ _start:
     add sp, s1, t1                 /* its stack at the top of its bank */
     bnez s0, wait_go
     /* hart 0 copies the kernel to the bottom of banks 1 to 3 */
-    li s2, 1
-copy_bank:
-    li t1, BANK_SIZE
-    mul t2, s2, t1
-    li t3, RAM_BASE
-    add t3, t3, t2
-    la t4, kernel
-    la t5, kernel_end
-1:  lw t6, 0(t4)
-    sw t6, 0(t3)
-    addi t4, t4, 4
-    addi t3, t3, 4
-    bltu t4, t5, 1b
-    addi s2, s2, 1
-    li t6, HARTS
-    bltu s2, t6, copy_bank
+    COPY_TO_BANKS(kernel, kernel_end, HARTS, BANK_SIZE)
     la t0, go
     li t6, 1
     sw t6, 0(t0)

@@ -7,6 +7,7 @@
  * Each hart writes its verdict to a mailbox every partition may write; hart 0 then reads
  * the checkers' logs and reports through tohost. */
 #include "zvtest.h"
+#include "smp.h"
 
 #define HARTS 4
 #define BANK_SIZE (RAM_SIZE / HARTS)
@@ -53,21 +54,7 @@ _start:
     bnez s0, wait_go
 
     /* ---- hart 0: copy the partition code into banks 1-3 ---- */
-    li s2, 1
-1:  li t1, BANK_SIZE
-    mul t2, s2, t1
-    li t3, RAM_BASE
-    add t3, t3, t2
-    la t4, part_code
-    la t5, part_code_end
-2:  lw t6, 0(t4)
-    sw t6, 0(t3)
-    addi t4, t4, 4
-    addi t3, t3, 4
-    bltu t4, t5, 2b
-    addi s2, s2, 1
-    li t6, HARTS
-    bltu s2, t6, 1b
+    COPY_TO_BANKS(part_code, part_code_end, HARTS, BANK_SIZE)
     la t0, go
     li t6, 1
     sw t6, 0(t0)
