@@ -1,1 +1,56 @@
-"""zerovisor."""
+"""FPGA boards: each target names an ``amaranth-boards`` platform and the board's
+resources the SoC uses (clock, reset button, UART, LEDs). Add a board with one more
+:class:`Board` entry in :data:`BOARDS`."""
+
+from dataclasses import dataclass
+
+from ..errors import ZerovisorError
+
+__all__ = ["Board", "BOARDS", "BoardError", "get_board"]
+
+
+class BoardError(ZerovisorError):
+    """A board a user asked for that zerovisor cannot build for."""
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board target.
+
+    ``platform`` is ``"module:Class"`` in ``amaranth_boards``; ``reset`` names the button
+    that resets the SoC (``None``: the platform's own reset); ``leds`` the resource of
+    the LEDs, one per partition, and whether it is an RGB LED (its red element is used).
+    """
+
+    name: str
+    platform: str
+    reset: str | None
+    leds: str
+    rgb: bool = False
+    doc: str = ""
+
+    def make_platform(self):
+        import importlib
+        module, cls = self.platform.split(":")
+        try:
+            return getattr(importlib.import_module(f"amaranth_boards.{module}"), cls)()
+        except ImportError:
+            raise BoardError("amaranth-boards is not installed (pip install "
+                             "amaranth-boards)") from None
+
+
+BOARDS = {b.name: b for b in (
+    Board("ulx3s-85f", "ulx3s:ULX3S_85F_Platform", reset="button_pwr", leds="led",
+          doc="Radiona ULX3S, LFE5U-85F, 25 MHz clock, UART on the FTDI USB port"),
+    Board("ecpix5-85", "ecpix5:ECPIX585Platform", reset=None, leds="rgb_led", rgb=True,
+          doc="LambdaConcept ECPIX-5, LFE5UM5G-85F, 100 MHz clock, UART on the FTDI"),
+)}
+
+
+def get_board(name):
+    """The :class:`Board` called ``name``, or a :class:`BoardError` naming the known ones."""
+    try:
+        return BOARDS[name]
+    except KeyError:
+        known = ", ".join(sorted(BOARDS))
+        raise BoardError(f"unknown board {name!r}; known boards: {known}") from None

