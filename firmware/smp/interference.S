@@ -16,12 +16,7 @@
     .section .text.init
     .globl _start
 _start:
-    csrr s0, mhartid
-    li t1, BANK_SIZE
-    mul t2, s0, t1
-    li t3, RAM_BASE
-    add s1, t3, t2                 /* s1: own bank */
-    add sp, s1, t1
+    MY_BANK(BANK_SIZE)             /* s0: hart, s1: its bank, sp: the bank's top */
     bnez s0, helper_wait
     /* copy the helper loop into banks 1-3 */
     COPY_TO_BANKS(helper, helper_end, HARTS, BANK_SIZE)

@@ -14,14 +14,9 @@
     .section .text.init
     .globl _start
 _start:
-    csrr s0, mhartid
     la t0, trap
     csrw mtvec, t0
-    li t1, BANK_SIZE
-    mul t2, s0, t1
-    li t3, RAM_BASE
-    add s1, t3, t2                 /* s1: this hart's bank */
-    add sp, s1, t1                 /* its stack at the top of its bank */
+    MY_BANK(BANK_SIZE)             /* s0: hart, s1: its bank, sp: the bank's top */
     bnez s0, wait_go
     /* hart 0 copies the kernel to the bottom of banks 1 to 3 */
     COPY_TO_BANKS(kernel, kernel_end, HARTS, BANK_SIZE)

@@ -45,12 +45,7 @@
     .section .text.init
     .globl _start
 _start:
-    csrr s0, mhartid
-    li t1, BANK_SIZE
-    mul t2, s0, t1
-    li t3, RAM_BASE
-    add s1, t3, t2                 /* s1: this hart's bank */
-    add sp, s1, t1
+    MY_BANK(BANK_SIZE)             /* s0: hart, s1: its bank, sp: the bank's top */
     bnez s0, wait_go
 
     /* ---- hart 0: copy the partition code into banks 1-3 ---- */
