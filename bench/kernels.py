@@ -137,8 +137,9 @@ def parse_output(text):
 
 
 def build_kernels(out_dir):
-    from zerovisor.firmware.build import build_program
-    return build_program([HERE / "kernels.c"], out_dir)
+    from zerovisor.firmware.build import FIRMWARE_DIR, build_program
+    lib = FIRMWARE_DIR / "guests" / "lib"
+    return build_program([HERE / "kernels.c", lib / "kernels.c"], out_dir, include_dirs=[lib])
 
 
 def main():

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..errors import BuildError
 from ..rtl.export import c_header, linker_script
 
-__all__ = ["FIRMWARE_DIR", "build_program", "demo_elf"]
+__all__ = ["FIRMWARE_DIR", "CFLAGS", "build_program", "demo_elf", "zig"]
 
 FIRMWARE_DIR = Path(__file__).resolve().parent
 LIB_DIR = FIRMWARE_DIR / "lib"
@@ -23,7 +23,7 @@ CFLAGS = [
 ]
 
 
-def _zig(*args, cwd=None):
+def zig(*args, cwd=None):
     cmd = [sys.executable, "-m", "ziglang", *map(str, args)]
     result = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd)
     if result.returncode != 0:
@@ -64,12 +64,12 @@ def build_program(sources, out_dir, *, name=None, ram_size=512 * 1024, banks=1,
     if runtime:
         inputs = [LIB_DIR / "crt0.S", LIB_DIR / "zv.c", *inputs]
     includes = [gen, LIB_DIR, *map(Path, include_dirs)]
-    _zig("cc", *CFLAGS, *(f"-I{d}" for d in includes), "-T", gen / "link.ld",
+    zig("cc", *CFLAGS, *(f"-I{d}" for d in includes), "-T", gen / "link.ld",
          *inputs, "-o", elf)
-    _zig("objcopy", "-O", "binary", elf, out_dir / f"{name}.bin")
+    zig("objcopy", "-O", "binary", elf, out_dir / f"{name}.bin")
     return elf
 
 
 def demo_elf(out_dir, *, ram_size=512 * 1024):
-    """Build the demo program (``firmware/guests/hello.c``)."""
-    return build_program([FIRMWARE_DIR / "guests" / "hello.c"], out_dir, ram_size=ram_size)
+    """Build the demo program (``firmware/demo/hello.c``)."""
+    return build_program([FIRMWARE_DIR / "demo" / "hello.c"], out_dir, ram_size=ram_size)

@@ -15,7 +15,8 @@ from .periph.plic import PLIC_REGS
 from .periph.uart import UART_REGS
 
 __all__ = ["Region", "ROM_BASE", "ROM_SIZE", "RAM_BASE", "memory_map", "checked_targets",
-           "CHECKED_TARGETS", "CHECKER_SLOT", "IRQS", "MAX_BANKS", "MAX_UARTS"]
+           "CHECKED_TARGETS", "CHECKER_SLOT", "IRQS", "MAX_BANKS", "MAX_UARTS",
+           "checker_entries"]
 
 MAX_BANKS = 8
 CHECKER_SLOT = 0x200     # bytes of the control block per checker
@@ -39,13 +40,20 @@ def checked_targets(banks=1, uarts=1):
 
 CHECKED_TARGETS = checked_targets(1)
 
+
+def checker_entries(target):
+    """Entries of the checker in front of ``target``: devices with per-hart or
+    per-partition pages (the CLINT's, the PLIC's contexts, the doorbells) need one per page
+    a partition may use."""
+    return 16 if target in ("CLINT", "PLIC", "DOORBELL") else 4
+
 # PLIC source IDs: UART0 where QEMU virt has it and the others after it; one for every
 # checker's violation; one per partition's doorbell.
 IRQS = ({f"UART{u}": 10 + u for u in range(MAX_UARTS)} | {"VIOLATION": 16}
         | {f"DOORBELL{p}": 24 + p for p in range(DOORBELLS)})
 
-ROM_BASE = 0x0000_1000
-ROM_SIZE = 0x1000
+ROM_BASE = 0x0000_4000
+ROM_SIZE = 0x4000
 RAM_BASE = 0x8000_0000
 
 

@@ -25,6 +25,7 @@ from .memmap import (
     RAM_BASE,
     ROM_BASE,
     checked_targets,
+    checker_entries,
     memory_map,
 )
 from .partition.checker import Checker
@@ -193,10 +194,8 @@ class SoC(wiring.Component):
         violations = []
         for name in targets:
             decoders, window, target, base = guarded[name]
-            # Devices with per-hart or per-partition pages (the CLINT's, the PLIC's
-            # contexts, the doorbells) need an entry per page a partition may use.
-            entries = 16 if name in ("CLINT", "PLIC", "DOORBELL") else 4
-            checker = Checker(addr_width=len(target.adr), base=base, entries=entries)
+            checker = Checker(addr_width=len(target.adr), base=base,
+                              entries=checker_entries(name))
             m.submodules[f"check_{name.lower()}"] = checker
             connect(m, arbitrate(name, decoders, window), checker.bus)
             connect(m, checker.sub, target)

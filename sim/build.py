@@ -79,6 +79,7 @@ class SimConfig:
     clock_hz: int = 50_000_000
     harts: int = 1
     banks: int = 1
+    uarts: int = 1
     trace: str | None = None   # None, "vcd" or "fst": build with waveform tracing
     fault: str | None = None   # test-only core fault, see rtl.cpu.core.Core
 
@@ -137,7 +138,8 @@ def generate_verilog(config):
     (Verilator starts every variable at zero with ``--x-initial 0``)."""
     from amaranth.back import verilog
     harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz,
-                         harts=config.harts, banks=config.banks, fault=config.fault)
+                         harts=config.harts, banks=config.banks, uarts=config.uarts,
+                         fault=config.fault)
     text = verilog.convert(harness, name=HARNESS, emit_src=False)
     return _ZERO_INIT.sub("", text)
 

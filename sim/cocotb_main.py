@@ -50,7 +50,14 @@ async def run(dut):
     console = _Console(cfg["echo"])
     run = _run_retire if cfg.get("retire") else _run_events
     result = await run(dut, cfg, console, interrupted)
+    peeked = []
+    for mem_path, index in cfg.get("peek") or ():
+        mem = dut
+        for part in mem_path.split("."):
+            mem = getattr(mem, part)
+        peeked.append(int(mem[index].value))
     result.update({
+        "peek": peeked,
         "code": int(dut.stop_code.value),
         "cycles": int(dut.cycles.value),
         "load_seconds": load_seconds,
@@ -73,6 +80,9 @@ class _Console:
         if self.echo:
             os.write(1, bytes([byte]))
 
+    def holds(self, texts):
+        return all(t in self.output for t in texts)
+
     def text(self):
         return self.output[-_OUTPUT_KEEP:].decode("utf-8", errors="replace")
 
@@ -84,10 +94,14 @@ async def _run_events(dut, cfg, console, interrupted):
     beat = dut.beat.value_change
     run_start = time.monotonic()
     reason = "interrupted"
+    until = [t.encode() for t in cfg.get("until") or ()]
     while True:
         fired = await First(uart, stop, beat)
         if fired is uart:
             console.take(dut)
+            if until and console.output[-1:] == b"\n" and console.holds(until):
+                reason = "until"
+                break
         elif fired is stop:
             reason = _REASONS.get(int(dut.stop_reason.value), "unknown")
             break

@@ -14,7 +14,7 @@ from ..rtl.memmap import RAM_BASE
 from .build import TOPLEVEL, SimConfig, build_model, fst_supported, verilator_env
 from .elf import read_program, to_words
 
-__all__ = ["RunResult", "run_elf"]
+__all__ = ["RunResult", "run_elf", "run_system", "system_config"]
 
 NO_LIMIT = (1 << 64) - 1
 
@@ -34,6 +34,7 @@ class RunResult:
     seconds: float
     output: str
     divergence: str | None = None   # the lockstep report, if the model disagreed
+    peek: dict = dataclasses.field(default_factory=dict)  # RAM address -> word at the end
     lockstep: str | None = None     # the lockstep summary
     checked: int = 0
 
@@ -50,6 +51,7 @@ class RunResult:
                         f"FAIL (finisher, code {self.code})",
             "tohost": "PASS (tohost)" if self.passed else f"FAIL (tohost, test {self.code})",
             "max-cycles": "TIMEOUT (--max-cycles reached)",
+            "until": "DONE (the expected output appeared)",
             "interrupted": "INTERRUPTED (Ctrl-C)",
             "divergence": "DIVERGENCE from the reference model",
         }.get(self.reason, f"STOPPED ({self.reason})")
@@ -62,6 +64,8 @@ def _verdict(reason, code):
         return bool(code & 1), code >> 16
     if reason == "tohost":
         return code == 1, code >> 1
+    if reason == "until":
+        return True, 0
     return False, 0
 
 
@@ -88,6 +92,66 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
     if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
         raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
     program = read_program(path, ram_base=RAM_BASE, ram_size=config.ram_size)
+    words = to_words(RAM_BASE, program.segments)
+    memories = {"h.soc.rom.mem": [(ENTRY_WORD, program.entry)]}
+    memories.update(_ram_memories(config, words))
+    return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
+                progress=progress, tohost=program.tohost,
+                retire={"lockstep": lockstep,
+                        "trace_file": str(Path(trace_retire).resolve()) if trace_retire
+                        else None} if lockstep or trace_retire else None)
+
+
+def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, progress=None,
+               peek=()):
+    """Boot a built :class:`~zerovisor.system.System`: its boot ROM, its image slices in
+    RAM, every hart from reset.
+
+    ``until`` lists texts: the run ends (reason ``until``, a pass) once the console output
+    holds every one of them. ``peek`` lists RAM addresses whose words the result's ``peek``
+    gives at the end of the run. Other parameters are as for :func:`run_elf`.
+    """
+    config = system_config(system)
+    words = {}
+    for base, data in system.ram.items():
+        words.update(to_words(RAM_BASE, [(base, data)]))
+    memories = {"h.soc.rom.mem": list(enumerate(system.rom))}
+    memories.update(_ram_memories(config, {i: w for i, w in words.items() if w}))
+    return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
+                progress=progress, until=list(until), peek=list(peek))
+
+
+def system_config(system):
+    """The simulation model a built system runs on."""
+    return SimConfig(**{k: system.params[k] for k in ("ram_size", "clock_hz", "harts",
+                                                      "banks", "uarts")})
+
+
+def _ram_memories(config, words):
+    """RAM words (index from RAM_BASE) by the bank memory that holds them."""
+    if config.banks == 1:
+        return {"h.soc.ram.mem": sorted(words.items())}
+    bank_words = config.ram_size // config.banks // 4
+    return {f"h.soc.ram{b}.mem": sorted((i - b * bank_words, w) for i, w in words.items()
+                                        if b * bank_words <= i < (b + 1) * bank_words)
+            for b in range(config.banks)}
+
+
+def _ram_word(config, address):
+    """(memory path, index) of the RAM word at ``address``."""
+    index = (address - RAM_BASE) // 4
+    if not 0 <= index < config.ram_size // 4:
+        raise SimError(f"0x{address:08x} is not in RAM")
+    if config.banks == 1:
+        return "h.soc.ram.mem", index
+    bank_words = config.ram_size // config.banks // 4
+    return f"h.soc.ram{index // bank_words}.mem", index % bank_words
+
+
+def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, retire=None,
+         until=(), peek=()):
+    if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
+        raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
     if trace is not None:
         kind = Path(trace).suffix.lower().lstrip(".")
         if kind not in ("vcd", "fst"):
@@ -102,26 +166,16 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
 
     with tempfile.TemporaryDirectory(prefix="zerovisor-run-") as tmp:
         tmp = Path(tmp)
-        words = to_words(RAM_BASE, program.segments)
-        memories = {"h.soc.rom.mem": [(ENTRY_WORD, program.entry)]}
-        if config.banks == 1:
-            memories["h.soc.ram.mem"] = sorted(words.items())
-        else:
-            bank_words = config.ram_size // config.banks // 4
-            for b in range(config.banks):
-                memories[f"h.soc.ram{b}.mem"] = sorted(
-                    (i - b * bank_words, w) for i, w in words.items()
-                    if b * bank_words <= i < (b + 1) * bank_words)
         run_cfg = {
             "memories": memories,
             "max_cycles": NO_LIMIT if max_cycles is None else max_cycles,
-            "tohost": program.tohost,
+            "tohost": tohost,
             "echo": echo,
             "progress": progress is not None,
             "result": str(tmp / "result.json"),
-            "retire": {"lockstep": lockstep,
-                       "trace_file": str(Path(trace_retire).resolve()) if trace_retire else None}
-            if lockstep or trace_retire else None,
+            "retire": retire,
+            "until": list(until),
+            "peek": [_ram_word(config, a) for a in peek],
         }
         (tmp / "run.json").write_text(json.dumps(run_cfg))
         test_args = []
@@ -136,7 +190,8 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
     return RunResult(reason=res["reason"], passed=passed, code=code, cycles=res["cycles"],
                      seconds=res["seconds"], output=res["output"],
                      divergence=res.get("divergence"), lockstep=res.get("lockstep"),
-                     checked=res.get("checked", 0))
+                     checked=res.get("checked", 0),
+                     peek=dict(zip(peek, res.get("peek", []))))
 
 
 def _simulate(model, workdir, test_args):

@@ -7,6 +7,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from .errors import ZerovisorError
+from .layout import LayoutError
 
 __all__ = ["main"]
 
@@ -28,6 +29,19 @@ or on Ctrl-C.
 exit status: 0 pass, 1 fail, 2 cycle limit reached, 3 lockstep divergence,
 130 interrupted.
 """
+
+
+SIM_HELP = """\
+Boot a partition layout on the simulated SoC: the boot firmware in the boot ROM loads
+every partition, locks the checkers and starts each partition's VMM and guest. The
+console (UART0) streams to the terminal: the boot summary, then each partition's lines,
+prefixed with its name by the control partition's console server.
+
+exit status: 0 finished (--until met, or --max-cycles reached without --until), 1 error,
+2 --max-cycles reached before --until, 130 interrupted.
+"""
+
+DEFAULT_LAYOUT = Path(__file__).resolve().parent.parent / "examples" / "quad.toml"
 
 
 def _parser():
@@ -61,14 +75,23 @@ def _parser():
     build.add_argument("--out", metavar="DIR", type=Path, default=Path("build"),
                        help="where to build (default: build/)")
 
-    sim = sub.add_parser("sim", help="build the demo program and run it in simulation",
-                         description="Build the demo program (firmware/guests/hello.c) "
-                         "and run it on the simulated SoC. Given a layout file, check it "
-                         "first (running the partitions needs the boot firmware and VMM, "
-                         "which are not written yet).")
+    sim = sub.add_parser("sim", help="boot a partition layout in simulation",
+                         description=SIM_HELP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     sim.add_argument("layout", nargs="?", metavar="LAYOUT.toml", type=Path,
-                     help="a partition layout (see examples/)")
-    _run_options(sim)
+                     help="a partition layout (default: examples/quad.toml)")
+    sim.add_argument("--max-cycles", type=_positive_int, metavar="N",
+                     help="stop after N clock cycles (default: no limit, Ctrl-C stops)")
+    sim.add_argument("--until", action="append", default=[], metavar="TEXT",
+                     help="stop once the console has printed TEXT (repeat: all of them); "
+                     "exit status 2 if --max-cycles comes first")
+    sim.add_argument("--trace", metavar="FILE.vcd", type=Path,
+                     help="write a waveform of the whole run (VCD, or FST for .fst)")
+    sim.add_argument("--out", metavar="DIR", type=Path,
+                     help="where to build the firmware and guests (default: the cache)")
+    sim.add_argument("--quiet", action="store_true",
+                     help="print only the verdict, not the partition table, the console "
+                     "or progress")
 
     check = sub.add_parser("check", help="validate a layout file and show its partitions",
                            description="Validate a layout file and print its partition "
@@ -175,7 +198,7 @@ def _show(plan, console):
 
 def _load_plan(path, console):
     """The layout at ``path``, planned; or ``None`` after printing each problem."""
-    from .layout import LayoutError, load_layout
+    from .layout import load_layout
     from .plan import plan_layout
     try:
         return plan_layout(load_layout(path))
@@ -306,13 +329,41 @@ def _build(args, console):
 
 
 def _sim_layout(args, console):
-    plan = _load_plan(args.layout, console)
+    from .sim.build import build_model, cache_dir
+    from .sim.runner import run_system, system_config
+    from .system import build_system
+    path = args.layout or DEFAULT_LAYOUT
+    if args.layout is None and not path.is_file():
+        raise ZerovisorError(f"no layout given and the default {path} is missing; "
+                             f"name a layout file")
+    plan = _load_plan(path, console)
     if plan is None:
         return 2
-    _show(plan, console)
-    raise ZerovisorError("running a partition layout needs the boot firmware and VMM, "
-                         "which are not written yet; `zerovisor sim` without a layout runs "
-                         "the demo on hart 0")
+    if not args.quiet:
+        _show(plan, console)
+    out = args.out or cache_dir() / "systems" / path.stem
+    progress = None if args.quiet else _status(console)
+    try:
+        with console.status("[cyan]building the boot ROM, VMM and guests"):
+            system = build_system(plan, out, progress=progress)
+    except LayoutError as exc:
+        for problem in exc.problems:
+            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
+                          soft_wrap=True)
+        return 2
+    if args.trace is None and not args.quiet:
+        with console.status("[cyan]preparing the simulation model (the first build of a "
+                            "configuration takes a minute or two; later runs reuse it)"):
+            build_model(system_config(system), progress=progress)
+    result = run_system(system, max_cycles=args.max_cycles, until=args.until,
+                        trace=args.trace, echo=not args.quiet, progress=progress)
+    sys.stdout.flush()
+    ok = result.passed or (result.reason == "max-cycles" and not args.until)
+    style = "green" if ok else "red"
+    console.print(f"[bold {style}]{result.summary()}[/]", highlight=False)
+    if ok:
+        return 0
+    return result.exit_status
 
 
 def main(argv=None):
@@ -335,13 +386,7 @@ def main(argv=None):
         if args.command == "memmap":
             return _memmap(args)
         if args.command == "sim":
-            if args.layout is not None:
-                return _sim_layout(args, console)
-            from .firmware.build import demo_elf
-            from .sim.build import cache_dir
-            with console.status("[cyan]building the demo program"):
-                elf = demo_elf(cache_dir() / "demo")
-            return _run(elf, args, console)
+            return _sim_layout(args, console)
     except ZerovisorError as exc:
         console.print(f"[bold red]zerovisor: error:[/] {escape(str(exc))}", highlight=False,
                       soft_wrap=True)

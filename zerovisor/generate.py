@@ -6,8 +6,9 @@ import json
 import struct
 from pathlib import Path
 
-from .layout import CHANNEL_GPA_BASE, CONSOLE_RING_SIZE, GUEST_RAM_BASE
-from .rtl.memmap import MAX_BANKS, memory_map
+from .layout import CONSOLE_RING_SIZE, GUEST_RAM_BASE
+from .plan import bank_count
+from .rtl.memmap import memory_map
 from .units import format_size
 
 __all__ = ["partition_header", "partition_blob", "read_partition_blob", "device_tree",
@@ -174,12 +175,6 @@ def device_tree(plan, part):
         lines += [f"{t}{t}serial@{addr:x} {{", f"{t}{t}{t}compatible = \"ns16550a\";",
                   f"{t}{t}{t}reg = {_reg(addr, 0x100)};",
                   f"{t}{t}{t}clock-frequency = <{clock}>;", f"{t}{t}}};"]
-    gpa = None
-    if part.console_ring:
-        gpa = CHANNEL_GPA_BASE
-        lines += [f"{t}{t}console@{gpa:x} {{",
-                  f"{t}{t}{t}compatible = \"zerovisor,console-ring\";",
-                  f"{t}{t}{t}reg = {_reg(gpa, CONSOLE_RING_SIZE)};", f"{t}{t}}};"]
     chans = {c.index: c for c in plan.channels}
     for c, cgpa in part.channels:
         chan = chans[c]
@@ -196,16 +191,8 @@ def device_tree(plan, part):
 
 
 def soc_params(plan):
-    """The SoC's parameters, as :class:`zerovisor.rtl.soc.SoC` takes them.
-
-    RAM is split into as many banks (up to 8) as it holds of the smallest partition's
-    region; regions are aligned powers of two placed largest first, so then no two
-    partitions share a bank, and harts of different partitions never wait for each other.
-    """
-    smallest = min(p.ram_size for p in plan.partitions)
-    banks = 1
-    while banks < MAX_BANKS and plan.soc.ram // (2 * banks) >= smallest:
-        banks *= 2
+    """The SoC's parameters, as :class:`zerovisor.rtl.soc.SoC` takes them."""
+    banks = bank_count(plan.soc.ram, [p.ram_size for p in plan.partitions])
     return {"harts": plan.soc.harts, "banks": banks, "uarts": plan.soc.uarts,
             "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock}
 

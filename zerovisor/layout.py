@@ -24,10 +24,10 @@ __all__ = ["Layout", "LayoutError", "load_layout", "parse_layout", "ROLES", "ON_
            "GUEST_RAM_BASE", "VMM_RESERVE", "CONSOLE_RING_SIZE"]
 
 GUEST_RAM_BASE = 0x8000_0000
-VMM_RESERVE = 16 << 10      # top of each partition's RAM: the VMM instance
+VMM_RESERVE = 32 << 10      # top of each partition's RAM: G-stage tables, VMM records
 CONSOLE_RING_SIZE = 4 << 10
 CHANNEL_GPA_BASE = 0x2000_0000  # guest-physical: its console ring, then its channels
-MIN_PARTITION_RAM = 32 << 10
+MIN_PARTITION_RAM = 64 << 10
 ROLES = ("guest", "control")
 ON_FAULT = ("restart", "stop", "halt-system")
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "firmware"
@@ -267,6 +267,7 @@ class Plan:
     channels: list
     parked_harts: list
     source: Path | None = None
+    layout: object = None      # the validated Layout it came from
 
 
 def effective_console(layout, part):

@@ -17,9 +17,11 @@ from .layout import (
     Plan,
     effective_console,
 )
-from .rtl.memmap import RAM_BASE
+from .rtl.memmap import MAX_BANKS, RAM_BASE, checker_entries
 
-__all__ = ["allocate", "plan_layout"]
+RAM_CHECKER_ENTRIES = checker_entries("RAM0_DATA")
+
+__all__ = ["allocate", "bank_count", "plan_layout"]
 
 
 @dataclass
@@ -27,10 +29,29 @@ class Allocation:
     partitions: dict = field(default_factory=dict)   # index -> base
     rings: dict = field(default_factory=dict)        # partition index -> base
     channels: dict = field(default_factory=dict)     # channel index -> base
+    slices: dict = field(default_factory=dict)       # partition index -> base
     used: int = 0
 
 
-def allocate(layout):
+def bank_count(ram, partition_sizes):
+    """RAM banks of the SoC: as many, up to 8, as the RAM holds of the smallest
+    partition's region, so that no two partitions share one (regions are aligned powers of
+    two, placed largest first) and harts of different partitions never wait for each
+    other."""
+    smallest = min(partition_sizes)
+    banks = 1
+    while banks < MAX_BANKS and ram // (2 * banks) >= smallest:
+        banks *= 2
+    return banks
+
+
+def allocate(layout, slices=()):
+    """Place every region, largest first, each at the lowest aligned address where it
+    overlaps nothing and every RAM bank it touches has a checker entry left for it.
+
+    ``slices`` are the sizes of the partitions' image slices (see :mod:`.system`), once
+    their images are built. When the regions do not fit, ``used`` exceeds the RAM.
+    """
     regions = []
     for i, part in enumerate(layout.partition):
         regions.append((part.ram, "partitions", i))
@@ -38,13 +59,31 @@ def allocate(layout):
             regions.append((CONSOLE_RING_SIZE, "rings", i))
     for c, chan in enumerate(layout.channel):
         regions.append((chan.size, "channels", c))
+    for i, size in enumerate(slices):
+        regions.append((size, "slices", i))
+    ram = layout.soc.ram
+    nbanks = bank_count(ram, [p.ram for p in layout.partition])
+    bank = ram // nbanks
+    entries = [0] * nbanks
+    taken = []
     alloc = Allocation()
-    offset = 0
     # Largest first; ties keep file order, so the plan is stable.
     for size, kind, index in sorted(regions, key=lambda r: -r[0]):
+        offset = 0
+        while offset + size <= ram:
+            banks = range(offset // bank, (offset + size - 1) // bank + 1)
+            if (all(end <= offset or offset + size <= start for start, end in taken)
+                    and all(entries[b] < RAM_CHECKER_ENTRIES for b in banks)):
+                break
+            offset += size
+        else:
+            offset = max([ram] + [end for _, end in taken])   # does not fit
+            banks = ()
+        for b in banks:
+            entries[b] += 1
+        taken.append((offset, offset + size))
         getattr(alloc, kind)[index] = RAM_BASE + offset
-        offset += size
-    alloc.used = offset
+    alloc.used = max(end for _, end in taken)
     return alloc
 
 
@@ -65,9 +104,10 @@ def plan_layout(layout):
         channels.append(ChannelPlan(
             index=c, name=chan.name or f"{chan.between[0]}-{chan.between[1]}",
             ends=tuple(chan.between), base=alloc.channels[c], size=chan.size))
-    # Guest-physical addresses: console ring first, then channels by size, each aligned.
+    # Guest-physical addresses of channels: by size, each aligned. (A guest does not see
+    # its console ring: its VMM writes it.)
     for part in partitions:
-        gpa = CHANNEL_GPA_BASE + (CONSOLE_RING_SIZE if part.console_ring else 0)
+        gpa = CHANNEL_GPA_BASE
         mine = [ch for ch in channels if part.name in ch.ends]
         for ch in sorted(mine, key=lambda ch: -ch.size):
             gpa = (gpa + ch.size - 1) // ch.size * ch.size
@@ -76,4 +116,4 @@ def plan_layout(layout):
     owned = {h for p in partitions for h in p.harts}
     parked = [h for h in range(layout.soc.harts) if h not in owned]
     return Plan(soc=layout.soc, partitions=partitions, channels=channels, parked_harts=parked,
-                source=layout.source)
+                source=layout.source, layout=layout)

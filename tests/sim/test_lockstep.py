@@ -91,7 +91,7 @@ def test_trace_retire_writes_one_line_per_instruction(tmp_path, zerovisor, build
                     "--quiet")
     assert run.returncode == 0, run.stderr
     lines = trace.read_text().splitlines()
-    assert lines[0].split()[1:4] == ["00001000", "00000297", "auipc"]
+    assert lines[0].split()[1:4] == ["00004000", "00000297", "auipc"]
     assert [int(line.split()[0]) for line in lines] == list(range(len(lines)))
     assert any("lui x8, 74565" in line and "x8=12345000" in line for line in lines)
     assert len(lines) > 30

@@ -68,9 +68,9 @@ def error_of(text, tmp_path=None):
     (GOOD.replace("ram = \"512K\"", "ram = \"384K\""),
      ["bad.toml:3: [soc] ram: must be a power of two from 64K to 16M, not 384K"]),
     (GOOD.replace("harts = [1]\nram = \"64K\"", "harts = [1]\nram = \"48K\""),
-     ["bad.toml:15: [[partition]] #2 \"sensor\" ram: must be a power of two of at least 32K"]),
+     ["bad.toml:15: [[partition]] #2 \"sensor\" ram: must be a power of two of at least 64K"]),
     (GOOD.replace("harts = [1]\nram = \"64K\"", "harts = [1]\nram = \"16K\""),
-     ["at least 32K", "not 16K"]),
+     ["at least 64K", "not 16K"]),
     (GOOD.replace("ram = \"512K\"", "ram = \"64K\""),
      [("bad.toml:3: [soc] ram: partitions, console rings and channels need 132K but soc.ram "
       "is 64K")]),
@@ -129,7 +129,7 @@ def test_missing_and_wrong_images(tmp_path):
     assert "image 'nowhere.elf': no such file" in problems[0]
     problems = error_of(GOOD.replace("harts = [1]", "harts = [1]\nimage = \"guests/nope\""),
                         tmp_path)
-    assert "built-in guests: guests/hello" in problems[0]
+    assert "guests/hello" in problems[0] and "built-in guests" in problems[0]
     (tmp_path / "text.elf").write_text("not an elf")
     problems = error_of(GOOD.replace("harts = [1]", "harts = [1]\nimage = \"text.elf\""),
                         tmp_path)
@@ -158,7 +158,7 @@ def test_image_linked_elsewhere_or_too_large(tmp_path):
     big = _elf(tmp_path, 0x8000_0000, pad=60 << 10)
     problems = error_of(GOOD.replace("harts = [1]", f"harts = [1]\nimage = \"{big.name}\""),
                         tmp_path)
-    assert "needs 61448 bytes but the guest's RAM is 49152 (64K less 16K for the VMM)" \
+    assert "needs 61448 bytes but the guest's RAM is 32768 (64K less 32K for the VMM)" \
         in problems[0]
     fits = _elf(tmp_path, 0x8000_0000, pad=1024)
     layout = parse_layout(GOOD.replace("harts = [1]", f"harts = [1]\nimage = \"{fits.name}\""),
@@ -226,11 +226,15 @@ def test_device_trees_compile_to_dtb_and_describe_the_guest():
     tree = fdt.parse_dts(device_tree(plan, compute))
     assert tree.to_dtb(version=17)[:4] == b"\xd0\x0d\xfe\xed"
     memory = tree.get_node("memory@80000000")
-    assert list(memory.get_property("reg").data) == [0, 0x8000_0000, 0, (256 - 16) << 10]
+    assert list(memory.get_property("reg").data) == [0, 0x8000_0000, 0, (256 - 32) << 10]
     cpus = [n.name for n in tree.get_node("cpus").nodes]
     assert cpus == ["cpu@0", "cpu@1"]
     assert [n.name for n in tree.get_node("soc").nodes] == ["serial@10001000"]
-    assert tree.get_node("chosen").get_property("stdout-path").value == "/soc/serial@10001000"
+    # its console is shared (served by the control partition through the SBI)
+    assert tree.get_node("chosen").get_property("bootargs").value == "console=hvc0 earlycon=sbi"
+    single = plan_layout(load_layout("examples/single.toml"))
+    tree = fdt.parse_dts(device_tree(single, single.partitions[0]))
+    assert tree.get_node("chosen").get_property("stdout-path").value == "/soc/serial@10000000"
 
 
 def test_write_outputs_writes_every_file(tmp_path):
@@ -238,7 +242,7 @@ def test_write_outputs_writes_every_file(tmp_path):
     names = sorted(p.name for p in write_outputs(plan, tmp_path))
     assert names == ["consumer.dts", "control.dts", "producer.dts", "soc.json",
                      "zv_partitions.bin", "zv_partitions.h"]
-    assert json.loads((tmp_path / "soc.json").read_text())["ram_size"] == 256 << 10
+    assert json.loads((tmp_path / "soc.json").read_text())["ram_size"] == 512 << 10
 
 
 def test_check_command_shows_examples_and_rejects_bad_files(tmp_path, zerovisor):

@@ -1,0 +1,96 @@
+/* The VMM's way in and out: entry from the boot firmware, and the trap path.
+ *
+ * While a guest runs, sscratch holds its vCPU record; the trap path swaps it into tp,
+ * saves the guest's caller-saved registers there (the C code keeps s0-s11 as it found
+ * them) and calls vmm_trap on a fresh stack. A vCPU set up afresh (enter_guest) is marked
+ * and gets every register from its record. sscratch is 0
+ * while the VMM itself runs, so a trap taken in the VMM (a VMM bug) is recognised and parks
+ * the hart instead of corrupting a guest. */
+#include "zv_abi.h"
+
+#define REG(n) (ZV_VCPU_REGS + 4 * (n))(tp)
+
+    .section .text
+    .globl vmm_entry
+vmm_entry:                         /* a0 = hart ID, a1 = vCPU record */
+    mv tp, a1
+    lw sp, ZV_VCPU_STACK(tp)
+    csrw sscratch, zero
+    la t0, vmm_trap_entry
+    csrw stvec, t0
+    mv a0, tp
+    call vmm_start                 /* runs the vCPU's life; returns into the guest */
+    j vmm_resume
+
+    .balign 4
+vmm_trap_entry:
+    csrrw tp, sscratch, tp
+    beqz tp, vmm_fatal
+    sw ra, REG(1)
+    sw sp, REG(2)
+    sw gp, REG(3)
+    sw t0, REG(5)
+    sw t1, REG(6)
+    sw t2, REG(7)
+    sw a0, REG(10)
+    sw a1, REG(11)
+    sw a2, REG(12)
+    sw a3, REG(13)
+    sw a4, REG(14)
+    sw a5, REG(15)
+    sw a6, REG(16)
+    sw a7, REG(17)
+    sw t3, REG(28)
+    sw t4, REG(29)
+    sw t5, REG(30)
+    sw t6, REG(31)
+    csrrw t0, sscratch, zero       /* the guest's tp; sscratch = 0 while in the VMM */
+    sw t0, REG(4)
+    lw sp, ZV_VCPU_STACK(tp)
+    mv a0, tp
+    call vmm_trap
+
+    .globl vmm_resume
+vmm_resume:                        /* tp = vCPU record: back into its guest */
+    csrw sscratch, tp
+    lw t0, ZV_VCPU_FRESH(tp)
+    beqz t0, 1f
+    sw zero, ZV_VCPU_FRESH(tp)
+    lw s0, REG(8)
+    lw s1, REG(9)
+    lw s2, REG(18)
+    lw s3, REG(19)
+    lw s4, REG(20)
+    lw s5, REG(21)
+    lw s6, REG(22)
+    lw s7, REG(23)
+    lw s8, REG(24)
+    lw s9, REG(25)
+    lw s10, REG(26)
+    lw s11, REG(27)
+1:
+    lw ra, REG(1)
+    lw sp, REG(2)
+    lw gp, REG(3)
+    lw t0, REG(5)
+    lw t1, REG(6)
+    lw t2, REG(7)
+    lw a0, REG(10)
+    lw a1, REG(11)
+    lw a2, REG(12)
+    lw a3, REG(13)
+    lw a4, REG(14)
+    lw a5, REG(15)
+    lw a6, REG(16)
+    lw a7, REG(17)
+    lw t3, REG(28)
+    lw t4, REG(29)
+    lw t5, REG(30)
+    lw t6, REG(31)
+    lw tp, REG(4)
+    sret
+
+vmm_fatal:                         /* a trap in the VMM itself: park this hart */
+    csrw sie, zero
+1:  wfi
+    j 1b

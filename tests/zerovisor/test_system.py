@@ -1,0 +1,175 @@
+"""The whole system as Python builds it, checked without a simulator: the boot firmware's
+tables, the checkers' entries, the G-stage tables and the errors a user can hit."""
+
+from pathlib import Path
+
+import pytest
+
+from zerovisor.firmware.abi import VMM, VMM_MAGIC
+from zerovisor.layout import VMM_RESERVE, LayoutError, load_layout, parse_layout
+from zerovisor.plan import plan_layout
+from zerovisor.rtl.memmap import RAM_BASE, ROM_BASE, ROM_SIZE
+from zerovisor.system import build_system, checker_grants, gstage_tables
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def quad(tmp_path_factory):
+    return build_system(plan_layout(load_layout(EXAMPLES / "quad.toml")),
+                        tmp_path_factory.mktemp("quad"))
+
+
+def walk(root, leaves, gpa):
+    """Translate ``gpa`` through tables as gstage_tables builds them (the reserve at 0)."""
+    pte = root[gpa >> 22]
+    if not pte & 1:
+        return None
+    if pte & 0xE:                                   # a superpage
+        return ((pte >> 10) << 12) | (gpa & 0x3FFFFF), pte & 0xFF
+    table = dict(leaves)[(pte >> 10) << 12]
+    leaf = table[(gpa >> 12) & 0x3FF]
+    if not leaf & 1:
+        return None
+    return ((leaf >> 10) << 12) | (gpa & 0xFFF), leaf & 0xFF
+
+
+def test_gstage_tables_map_exactly_what_they_are_given():
+    maps = [(0x8000_0000, 0x8003_0000, 0x8000, 7), (0x1000_0000, 0x1000_0000, 0x1000, 3),
+            (0x2000_0000, 0x8006_0000, 0x2000, 3)]
+    root, leaves = gstage_tables(maps, 0x8007_8000)
+    assert len(root) == 1024 and len(leaves) == 3
+    assert walk(root, leaves, 0x8000_1234) == (0x8003_1234, 0xDF)    # V R W X U A D
+    assert walk(root, leaves, 0x8000_7FFC)[0] == 0x8003_7FFC
+    assert walk(root, leaves, 0x8000_8000) is None                    # past its RAM
+    assert walk(root, leaves, 0x1000_0008) == (0x1000_0008, 0xD7)    # no X on a device
+    assert walk(root, leaves, 0x1000_1000) is None                    # the next UART
+    assert walk(root, leaves, 0x2000_1FFF)[0] == 0x8006_1FFF
+    assert walk(root, leaves, 0x0200_0000) is None
+    assert [a for a, _ in leaves] == [0x8007_c000, 0x8007_d000, 0x8007_e000]
+
+
+def test_a_whole_aligned_4m_window_becomes_a_superpage():
+    root, leaves = gstage_tables([(0x8000_0000, 0x8040_0000, 0x40_0000, 7)], 0x8100_0000)
+    assert leaves == []
+    assert walk(root, leaves, 0x8012_3456) == (0x8052_3456, 0xDF)
+
+
+def test_quad_builds_a_rom_and_slices(quad):
+    assert len(quad.rom) == ROM_SIZE // 4
+    assert quad.rom[0] != 0                               # code at the reset vector
+    assert quad.rom_elf.exists()
+    assert quad.params == {"harts": 4, "banks": 8, "uarts": 1, "ram_size": 512 << 10,
+                           "clock_hz": 50_000_000}
+    for part in quad.partitions:
+        data = quad.ram[part.slice_base]
+        assert len(data) == part.slice_size and part.slice_base % part.slice_size == 0
+        assert data.startswith(part.image[:64])
+        # the VMM record sits in the partition's reserve, at the top of its RAM
+        assert part.reserve == part.plan.ram_base + part.plan.ram_size - VMM_RESERVE
+        assert part.reserve < part.vmm_addr < part.reserve + VMM_RESERVE
+    assert ROM_BASE == 0x4000
+
+
+def test_vmm_records_describe_each_partition(quad):
+    import struct
+    for part in quad.partitions:
+        base = part.slice_base
+        slice_bytes = quad.ram[base]
+        magic = struct.pack("<I", VMM_MAGIC)
+        at = slice_bytes.index(magic)
+        words = struct.unpack(f"<{VMM.size // 4}I", slice_bytes[at:at + VMM.size])
+        record = {name: words[VMM.offsets[name] // 4] for name, _, _ in VMM.fields}
+        assert record["pid"] == part.plan.pid
+        assert record["guest_base"] == part.plan.ram_base
+        assert record["guest_size"] == part.plan.ram_size - VMM_RESERVE
+        assert record["hgatp"] == (1 << 31) | (part.reserve >> 12)
+        assert record["console"] == (2 if part.plan.role == "control" else 1)
+
+
+def test_every_partition_reaches_its_own_ram_and_no_other(quad):
+    plan = quad.plan
+    grants = checker_grants(plan, quad.partitions, quad.params["banks"])
+    for part in quad.partitions:
+        me = 1 << part.plan.pid
+        for target, entries in grants.items():
+            for base, size, perm, mask in entries:
+                assert base % size == 0, (target, hex(base), size)
+                if mask & me and target.startswith("RAM"):
+                    inside = [p for p in quad.partitions
+                              if p.plan.ram_base <= base < p.plan.ram_base + p.plan.ram_size]
+                    # another partition's RAM is never granted to this one
+                    assert not inside or inside[0] is part, (target, hex(base))
+    # each bank's checker holds at most 4 entries, and the fetch ports grant X only
+    for target, entries in grants.items():
+        if target.startswith("RAM"):
+            assert len(entries) <= 4
+        if target.endswith("FETCH"):
+            assert all(perm == 4 for _, _, perm, _ in entries)
+
+
+def test_the_uart_belongs_to_the_control_partition_only(quad):
+    grants = checker_grants(quad.plan, quad.partitions, quad.params["banks"])
+    assert grants["UART0"] == [(0x1000_0000, 0x1000, 3, 1)]
+
+
+LAYOUT = """
+[soc]
+harts = 2
+ram = "{ram}"
+
+[[partition]]
+name = "a"
+harts = [0]
+ram = "64K"
+devices = ["uart0"]
+image = "{image}"
+
+[[partition]]
+name = "b"
+harts = [1]
+ram = "64K"
+"""
+
+
+def test_images_that_leave_no_room_for_their_slices_are_refused(tmp_path):
+    plan = plan_layout(parse_layout(LAYOUT.format(ram="128K", image="guests/hello"),
+                                    tmp_path / "tight.toml"))
+    with pytest.raises(LayoutError) as err:
+        build_system(plan, tmp_path / "out")
+    assert "image slices need" in str(err.value) and "soc.ram is 128K" in str(err.value)
+
+
+def test_a_guest_image_too_big_for_its_ram_with_its_device_tree(tmp_path):
+    from zerovisor.firmware.build import build_program
+    src = tmp_path / "big.c"
+    src.write_text("static volatile char pad[28000] = {1};\n"
+                   "int main(void) { return pad[0]; }\n")
+    elf = build_program([src], tmp_path / "big", ram_size=512 << 10)
+    plan = plan_layout(parse_layout(LAYOUT.format(ram="512K", image=elf),
+                                    tmp_path / "big.toml"))
+    with pytest.raises(LayoutError) as err:
+        build_system(plan, tmp_path / "out")
+    assert "partition 'a'" in str(err.value) and "do not fit its guest RAM" in str(err.value)
+
+
+def test_boot_tables_lock_the_control_block_last(quad):
+    text = (quad.rom_elf.parent / "zv_boot_tables.S").read_text()
+    writes = text[text.index("zv_writes:"):text.index("zv_harts:")].splitlines()[1:-1]
+    pairs = [tuple(int(x, 16) for x in line.split(".word")[1].split(",")) for line in writes]
+    locks = [a for a, v in pairs if (a & 0x1FF) == 0 and 0x1100_0000 <= a < 0x1100_4000]
+    assert locks[-1] == 0x1100_0000 + 0x200 * 21           # PARTCTL's slot with 8 banks
+    # the other harts are woken before any lock
+    msips = [i for i, (a, _) in enumerate(pairs) if 0x0200_0000 <= a < 0x0200_0020]
+    first_lock = next(i for i, (a, v) in enumerate(pairs) if a in locks)
+    assert msips and max(msips) < first_lock
+    assert RAM_BASE <= min(p.slice_base for p in quad.partitions)
+
+
+def test_sim_command_reports_a_bad_layout(tmp_path, zerovisor):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[soc]\nharts = 2\n[[partition]]\nname = \"a\"\nharts = [5]\nram = \"64K\"\n")
+    run = zerovisor("sim", bad, "--max-cycles", "10")
+    assert run.returncode == 2
+    assert "hart 5 is beyond soc.harts = 2" in run.stderr
+    assert "Traceback" not in run.stderr
