@@ -64,7 +64,8 @@ LOCK_SLOT = "PARTCTL"
 class Partition:
     """What the system builder knows of one partition."""
     plan: object                       # the PartitionPlan
-    image: bytes = b""                 # the guest's bytes from 0x8000_0000
+    image: bytes = b""                 # the guest's bytes from image_offset
+    image_offset: int = 0              # where they start in guest RAM
     image_mem: int = 0                 # bytes with bss
     entry: int = GUEST_RAM_BASE
     dtb: bytes = b""
@@ -110,6 +111,9 @@ def _pow2_at_least(n):
 
 GUEST_LIB = FIRMWARE_DIR / "guests" / "lib"
 GUEST_EXTRA = {"compute": ["kernels.c"]}     # library files a built-in guest also needs
+# Where a built-in guest is linked, if not at the start of guest RAM: "portable" is built
+# the way QEMU virt's firmware (OpenSBI) expects an S-mode payload, 2 MiB up.
+GUEST_LINK = {"portable": 0x8020_0000}
 
 
 def build_guest(name, out_dir):
@@ -117,7 +121,10 @@ def build_guest(name, out_dir):
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     elf = out_dir / f"{name}.elf"
-    zig("cc", *CFLAGS, f"-I{GUEST_LIB}", "-T", GUEST_LIB / "guest.ld",
+    script = out_dir / f"{name}.ld"
+    script.write_text((GUEST_LIB / "guest.ld").read_text().replace(
+        "ORIGIN = 0x80000000", f"ORIGIN = 0x{GUEST_LINK.get(name, GUEST_RAM_BASE):08x}"))
+    zig("cc", *CFLAGS, f"-I{GUEST_LIB}", "-T", script,
         GUEST_LIB / "crt0.S", GUEST_LIB / "sbi.c", FIRMWARE_DIR / "guests" / f"{name}.c",
         *(GUEST_LIB / extra for extra in GUEST_EXTRA.get(name, ())), "-o", elf)
     return elf
@@ -126,10 +133,12 @@ def build_guest(name, out_dir):
 def _load_image(part, path):
     from .sim.elf import read_program
     program = read_program(path, ram_base=GUEST_RAM_BASE, ram_size=part.plan.guest_ram_size)
+    start = min(addr for addr, _ in program.segments) & ~3
     end = max(addr + len(data) for addr, data in program.segments)
-    image = bytearray(end - GUEST_RAM_BASE)
+    image = bytearray(end - start)
     for addr, data in program.segments:
-        image[addr - GUEST_RAM_BASE:addr - GUEST_RAM_BASE + len(data)] = data
+        image[addr - start:addr - start + len(data)] = data
+    part.image_offset = start - GUEST_RAM_BASE
     part.image_mem = _align(len(image), 4)
     part.image = bytes(image).rstrip(b"\0")
     part.image += bytes(_align(len(part.image), 4) - len(part.image))
@@ -303,7 +312,8 @@ def build_system(plan, out_dir, progress=None):
             path = Path(image)
         _load_image(part, path)
         part.dtb = _dtb(plan, part)
-        if part.image_mem > part.plan.guest_ram_size - _align(len(part.dtb), PAGE):
+        if (part.image_offset + part.image_mem
+                > part.plan.guest_ram_size - _align(len(part.dtb), PAGE)):
             raise LayoutError([(f"{plan.source or 'layout'}: partition {part.plan.name!r}: "
                                 f"its image ({part.image_mem} bytes with bss) and device "
                                 f"tree ({len(part.dtb)} bytes, at the top of guest RAM) do "
@@ -431,6 +441,7 @@ def _build_partition(plan, part, ram, copies, harts):
         else 0,
         "own_bell": _doorbell(plan, "ACK", p.pid),
         "image_src": base + offsets["image"], "image_size": len(part.image),
+        "image_offset": part.image_offset,
         "image_mem": part.image_mem, "dtb_src": base + offsets["dtb"],
         "dtb_size": _align(len(part.dtb), 4), "nchan": len(part.chans),
         "chan_gpa": [c["gpa"] for c in part.chans],
@@ -470,8 +481,9 @@ def _build_partition(plan, part, ram, copies, harts):
     plan_copies.append((vmm_at, src["vmm"], VMM.size))
     plan_copies += [(vcpus[i], src["vcpus"] + VCPU.size * i, VCPU.size)
                     for i in range(len(p.harts))]
-    plan_copies.append((p.ram_base, src["image"], len(part.image)))
-    plan_copies.append((p.ram_base + len(part.image), 0, part.image_mem - len(part.image)))
+    image_at = p.ram_base + part.image_offset
+    plan_copies.append((image_at, src["image"], len(part.image)))
+    plan_copies.append((image_at + len(part.image), 0, part.image_mem - len(part.image)))
     plan_copies.append((p.ram_base + part.fdt_gpa - GUEST_RAM_BASE, src["dtb"], len(dtb)))
     if p.console_ring is not None:
         plan_copies += [(p.console_ring, 0, CONSOLE_RING_SIZE),

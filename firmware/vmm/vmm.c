@@ -212,7 +212,7 @@ static __attribute__((noinline)) void reboot_partition(vcpu_t *v)
     for (uint32_t i = 0; i < m->nharts; i++)
         while (vcpu_at(m, i) != v && vcpu_at(m, i)->hsm != HSM_STOPPED)
             ;
-    volatile uint32_t *dst = (volatile uint32_t *)m->guest_base;
+    volatile uint32_t *dst = (volatile uint32_t *)(m->guest_base + m->image_offset);
     const volatile uint32_t *src = (const volatile uint32_t *)m->image_src;
     for (uint32_t i = 0; i < m->image_mem / 4; i++)
         dst[i] = i < m->image_size / 4 ? src[i] : 0;

@@ -143,3 +143,18 @@ def test_single_partition_owns_the_uart_and_its_lines_are_prefixed(tmp_path):
     assert result.reason == "until", result.output
     assert lines_of(result.output, "solo")[0].startswith("hello from hart 0")
     assert states == {"solo": (STATE["running"], 1)}
+
+
+@pytest.mark.slow
+def test_a_guest_built_for_qemu_virt_runs_unchanged(tmp_path):
+    """firmware/guests/portable.c is linked as QEMU virt's OpenSBI expects a payload
+    (0x80200000) and uses only the SBI; its partition has the RAM for that address (an
+    8M SoC: its own model, hence slow)."""
+    result, states = boot(EXAMPLES / "portable.toml", tmp_path, max_cycles=2_000_000,
+                          until=["[portable] zerovisor: partition shut down"])
+    assert result.reason == "until", result.output
+    lines = lines_of(result.output, "portable")
+    assert lines[0].startswith("portable: hart 0, linked at 80200000, device tree 803f7000: "
+                               "magic d00dfeed")
+    assert lines[1] == "portable: 3 timer interrupts through SBI set_timer, shutting down"
+    assert states["portable"] == (STATE["stopped"], 1)

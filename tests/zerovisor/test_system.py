@@ -173,3 +173,13 @@ def test_sim_command_reports_a_bad_layout(tmp_path, zerovisor):
     assert run.returncode == 2
     assert "hart 5 is beyond soc.harts = 2" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_guest_linked_above_the_start_of_its_ram_is_copied_where_it_belongs(tmp_path):
+    plan = plan_layout(load_layout(EXAMPLES / "portable.toml"))
+    system = build_system(plan, tmp_path / "portable")
+    part = system.partitions[1]
+    assert part.entry == 0x8020_0000 and part.image_offset == 0x20_0000
+    assert len(part.image) < 8192                        # not 2 MiB of leading zeros
+    text = (system.rom_elf.parent / "zv_boot_tables.S").read_text()
+    assert f"0x{part.plan.ram_base + 0x20_0000:08x}, 0x{part.slice_base:08x}" in text
