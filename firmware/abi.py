@@ -16,7 +16,7 @@ reach) holds, from its base:
 
 __all__ = ["Struct", "VMM", "VCPU", "RING", "abi_header", "SBI_IMPL_ID", "ZV_EXT",
            "ROOT_SIZE", "LEAF_BASE", "VCPU_SIZE", "MAX_CHANNELS", "RING_MAGIC", "VMM_MAGIC",
-           "RING_DATA", "STATE", "CHAN_KIND"]
+           "RING_DATA", "STATE", "CHAN_KIND", "CMD", "CAUSE_HANG"]
 
 ROOT_SIZE = 0x4000
 LEAF_BASE = 0x4000
@@ -24,10 +24,12 @@ VCPU_SIZE = 0x400          # record + stack, per hart
 MAX_CHANNELS = 8
 VMM_MAGIC = 0x4D4D565A     # "ZVMM"
 RING_MAGIC = 0x52435A56    # "VZCR"
-RING_DATA = 64             # bytes of header before a console ring's data
+RING_DATA = 256            # bytes of header before a console ring's data
 SBI_IMPL_ID = 0x5A56       # "ZV": not in the SBI registry of implementation IDs
 ZV_EXT = 0x0A000000 | SBI_IMPL_ID   # firmware-specific extension space, our ID
 STATE = {"running": 1, "stopped": 2, "faulted": 3, "restarting": 4}
+CMD = {"stop": 1, "restart": 2}
+CAUSE_HANG = 0x100         # stop_cause of a guest the watchdog found hung
 CHAN_KIND = {"channel": 0, "ring": 1}
 
 
@@ -102,6 +104,11 @@ VMM = Struct("zv_vmm", "One partition, as its VMM sees it (in the VMM reserve)",
     ("stop_epc", 1, "sepc of that trap"),
     ("stop_tval", 1, "stval of that trap"),
     ("drops", 1, "console bytes dropped because the ring was full"),
+    ("channel", 1, "physical address of its channel to the control partition, or 0"),
+    ("tick", 1, "timebase ticks between heartbeats"),
+    ("watchdog", 1, "heartbeats with interrupts off and no SBI call make a hang; 0: off"),
+    ("slots", 1, "checkers in the partition control block"),
+    ("quiet", 1, "heartbeats since the guest last had interrupts on or called"),
     ("lock", 1, "serialises this partition's harts in the VMM"),
     ("mid_line", 1, "a UART console is in the middle of a line"),
 ])
@@ -122,15 +129,30 @@ VCPU = Struct("zv_vcpu", "One hart of a partition (in the VMM reserve)", [
     ("fresh", 1, "regs hold a new context: restore the callee-saved registers too"),
 ])
 
-RING = Struct("zv_ring", "A console ring's header: the guest's VMM writes, the control "
-              "partition reads", [
+RING = Struct("zv_ring", "A guest partition's channel to the control partition: its status "
+              "and commands, its console input, then its console output ring", [
     ("magic", 1, "RING_MAGIC"),
-    ("head", 1, "bytes ever written"),
-    ("tail", 1, "bytes ever read"),
-    ("drops", 1, "bytes dropped because the ring was full"),
-    ("name", 4, "the writer's partition name"),
-    ("pid", 1, "the writer's partition ID"),
-    ("pad", 7, "reserved"),
+    ("head", 1, "console bytes ever written (by the partition's VMM)"),
+    ("tail", 1, "console bytes ever read (by the control partition)"),
+    ("drops", 1, "console bytes dropped because the ring was full"),
+    ("name", 4, "the partition's name"),
+    ("pid", 1, "the partition's ID"),
+    ("state", 1, "STATE_* (VMM)"),
+    ("boots", 1, "times its guest was started (VMM)"),
+    ("heartbeat", 1, "VMM timer ticks (VMM)"),
+    ("stop_cause", 1, "scause of the fault that stopped it (VMM)"),
+    ("stop_epc", 1, "sepc of that trap (VMM)"),
+    ("stop_tval", 1, "stval of that trap (VMM)"),
+    ("on_fault", 1, "its policy: 0 stop, 1 restart, 2 halt the system"),
+    ("restart_limit", 1, "restarts before it stays stopped"),
+    ("cmd", 1, "CMD_* (control partition)"),
+    ("cmd_seq", 1, "bumped with each command (control partition)"),
+    ("cmd_ack", 1, "cmd_seq of the last command carried out (VMM)"),
+    ("in_head", 1, "console input bytes ever written (control partition)"),
+    ("in_tail", 1, "console input bytes ever read (VMM)"),
+    ("stop_hart", 1, "vCPU that stopped it (VMM)"),
+    ("pad", 25, "reserved"),
+    ("in_data", 16, "console input, 64 bytes"),
 ])
 assert RING.size == RING_DATA
 
@@ -150,6 +172,8 @@ def abi_header():
         "#define ZV_EXT 0x%08x" % ZV_EXT,
         *("#define ZV_STATE_%s %d" % (k.upper(), v) for k, v in STATE.items()),
         *("#define ZV_CHAN_%s %d" % (k.upper(), v) for k, v in CHAN_KIND.items()),
+        *("#define ZV_CMD_%s %d" % (k.upper(), v) for k, v in CMD.items()),
+        "#define ZV_CAUSE_HANG 0x%x" % CAUSE_HANG,
         "#define ZV_VCPU_REGS %d" % VCPU.offsets["regs"],
         "#define ZV_VCPU_STACK %d" % VCPU.offsets["stack"],
         "#define ZV_VCPU_MSAVE %d" % VCPU.offsets["m_save"],

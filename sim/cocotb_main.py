@@ -12,7 +12,7 @@ import sys
 import time
 
 import cocotb
-from cocotb.triggers import First, RisingEdge
+from cocotb.triggers import FallingEdge, First, RisingEdge, Timer
 
 from .harness import StopReason, unpack_retire
 
@@ -95,6 +95,12 @@ async def _run_events(dut, cfg, console, interrupted):
     run_start = time.monotonic()
     reason = "interrupted"
     until = [t.encode() for t in cfg.get("until") or ()]
+    typing = None
+    if cfg.get("input"):
+        typing = cocotb.start_soon(_type(dut, console, cfg["input"].encode(),
+                                         cfg["input_after"].encode()))
+    elif cfg.get("interactive"):
+        typing = cocotb.start_soon(_keyboard(dut))
     while True:
         fired = await First(uart, stop, beat)
         if fired is uart:
@@ -113,7 +119,47 @@ async def _run_events(dut, cfg, console, interrupted):
             sys.stderr.write(f"\r[zerovisor] {cycles / 1e6:.0f} M cycles, "
                              f"{rate / 1e6:.2f} M cycles/s\x1b[K")
             sys.stderr.flush()
+    if typing is not None:
+        typing.cancel()
     return {"reason": reason, "seconds": time.monotonic() - run_start}
+
+
+CLOCK_NS = 10          # the harness's clock period
+TYPE_GAP = 4000        # cycles between typed bytes: the console server polls its UART
+
+
+async def _inject(dut, byte):
+    # Change the inputs only at falling edges, so the design samples them settled at
+    # exactly one rising edge.
+    await FallingEdge(dut.clk)
+    dut.rx_inject_data.value = byte
+    dut.rx_inject.value = 1
+    await FallingEdge(dut.clk)
+    dut.rx_inject.value = 0
+
+
+async def _keyboard(dut):
+    """Interactive runs: what the user types (the terminal is in cbreak mode) goes to
+    UART0; stdin is looked at every ``TYPE_GAP`` cycles."""
+    import select
+    while True:
+        await Timer(TYPE_GAP * CLOCK_NS, "ns")
+        if select.select([0], [], [], 0)[0]:
+            data = os.read(0, 1)
+            if not data:
+                return
+            await _inject(dut, data[0])
+
+
+async def _type(dut, console, text, after):
+    """Type ``text`` into UART0 once the console has shown ``after``, a byte at a time,
+    ``TYPE_GAP`` cycles apart (Python wakes once a byte, not once a cycle)."""
+    while after not in console.output:
+        await Timer(100_000 * CLOCK_NS, "ns")
+    await Timer(50_000 * CLOCK_NS, "ns")   # let the shell settle into its loop
+    for byte in text:
+        await _inject(dut, byte)
+        await Timer(TYPE_GAP * CLOCK_NS, "ns")
 
 
 async def _run_retire(dut, cfg, console, interrupted):

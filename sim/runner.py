@@ -103,13 +103,16 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
 
 
 def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, progress=None,
-               peek=()):
+               peek=(), typed="", typed_after="type help", interactive=False):
     """Boot a built :class:`~zerovisor.system.System`: its boot ROM, its image slices in
     RAM, every hart from reset.
 
     ``until`` lists texts: the run ends (reason ``until``, a pass) once the console output
     holds every one of them. ``peek`` lists RAM addresses whose words the result's ``peek``
-    gives at the end of the run. Other parameters are as for :func:`run_elf`.
+    gives at the end of the run. ``typed`` is typed into UART0 once the console has shown
+    ``typed_after`` (the control partition's shell is ready), a byte every few thousand
+    cycles. ``interactive`` passes the terminal's keys to UART0 as they are typed (the
+    caller puts the terminal in cbreak mode). Other parameters are as for :func:`run_elf`.
     """
     config = system_config(system)
     words = {}
@@ -118,7 +121,8 @@ def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, prog
     memories = {"h.soc.rom.mem": list(enumerate(system.rom))}
     memories.update(_ram_memories(config, {i: w for i, w in words.items() if w}))
     return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
-                progress=progress, until=list(until), peek=list(peek))
+                progress=progress, until=list(until), peek=list(peek),
+                typed=(typed, typed_after), interactive=interactive)
 
 
 def system_config(system):
@@ -149,7 +153,7 @@ def _ram_word(config, address):
 
 
 def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, retire=None,
-         until=(), peek=()):
+         until=(), peek=(), typed=("", ""), interactive=False):
     if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
         raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
     if trace is not None:
@@ -176,6 +180,9 @@ def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, re
             "retire": retire,
             "until": list(until),
             "peek": [_ram_word(config, a) for a in peek],
+            "input": typed[0],
+            "input_after": typed[1],
+            "interactive": interactive,
         }
         (tmp / "run.json").write_text(json.dumps(run_cfg))
         test_args = []

@@ -2,6 +2,7 @@
 
 import argparse
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.markup import escape
@@ -36,6 +37,9 @@ Boot a partition layout on the simulated SoC: the boot firmware in the boot ROM 
 every partition, locks the checkers and starts each partition's VMM and guest. The
 console (UART0) streams to the terminal: the boot summary, then each partition's lines,
 prefixed with its name by the control partition's console server.
+
+With a terminal on standard input and no --input, what you type goes to the control
+partition's shell as you type it.
 
 exit status: 0 finished (--until met, or --max-cycles reached without --until), 1 error,
 2 --max-cycles reached before --until, 130 interrupted.
@@ -85,6 +89,10 @@ def _parser():
     sim.add_argument("--until", action="append", default=[], metavar="TEXT",
                      help="stop once the console has printed TEXT (repeat: all of them); "
                      "exit status 2 if --max-cycles comes first")
+    sim.add_argument("--input", metavar="FILE", type=Path,
+                     help="type FILE's text into the console once the control partition's "
+                     "shell is ready (scripted sessions: ps, restart NAME, stop NAME, log; "
+                     "Ctrl-A then a partition ID routes input to it)")
     sim.add_argument("--trace", metavar="FILE.vcd", type=Path,
                      help="write a waveform of the whole run (VCD, or FST for .fst)")
     sim.add_argument("--out", metavar="DIR", type=Path,
@@ -332,6 +340,12 @@ def _sim_layout(args, console):
     from .sim.build import build_model, cache_dir
     from .sim.runner import run_system, system_config
     from .system import build_system
+    typed = ""
+    if args.input is not None:
+        try:
+            typed = args.input.read_text()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ZerovisorError(f"--input {args.input}: cannot read it ({exc})") from None
     path = args.layout or DEFAULT_LAYOUT
     if args.layout is None and not path.is_file():
         raise ZerovisorError(f"no layout given and the default {path} is missing; "
@@ -355,8 +369,14 @@ def _sim_layout(args, console):
         with console.status("[cyan]preparing the simulation model (the first build of a "
                             "configuration takes a minute or two; later runs reuse it)"):
             build_model(system_config(system), progress=progress)
-    result = run_system(system, max_cycles=args.max_cycles, until=args.until,
-                        trace=args.trace, echo=not args.quiet, progress=progress)
+    interactive = args.input is None and not args.quiet and sys.stdin.isatty()
+    if interactive:
+        console.print("[cyan]keys go to the control partition's shell (type help; Ctrl-A "
+                      "then a partition ID routes them to a guest); Ctrl-C ends the run[/]")
+    with _cbreak(interactive):
+        result = run_system(system, max_cycles=args.max_cycles, until=args.until,
+                            trace=args.trace, echo=not args.quiet, progress=progress,
+                            typed=typed, interactive=interactive)
     sys.stdout.flush()
     ok = result.passed or (result.reason == "max-cycles" and not args.until)
     style = "green" if ok else "red"
@@ -364,6 +384,22 @@ def _sim_layout(args, console):
     if ok:
         return 0
     return result.exit_status
+
+
+@contextmanager
+def _cbreak(on):
+    """The terminal in cbreak mode (keys one at a time, no echo; Ctrl-C still stops)."""
+    if not on:
+        yield
+        return
+    import termios
+    import tty
+    saved = termios.tcgetattr(0)
+    try:
+        tty.setcbreak(0)
+        yield
+    finally:
+        termios.tcsetattr(0, termios.TCSADRAIN, saved)
 
 
 def main(argv=None):

@@ -18,7 +18,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationError
 
 from .errors import ZerovisorError
-from .units import parse_clock, parse_size
+from .units import parse_clock, parse_size, parse_time
 
 __all__ = ["Layout", "LayoutError", "load_layout", "parse_layout", "ROLES", "ON_FAULT",
            "GUEST_RAM_BASE", "VMM_RESERVE", "CONSOLE_RING_SIZE"]
@@ -33,6 +33,7 @@ ON_FAULT = ("restart", "stop", "halt-system")
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "firmware"
 
 Size = Annotated[int, BeforeValidator(parse_size)]
+Time = Annotated[int, BeforeValidator(parse_time)]      # microseconds
 Clock = Annotated[int, BeforeValidator(parse_clock)]
 
 
@@ -65,6 +66,9 @@ class Partition(_Table):
     on_fault: Literal["restart", "stop", "halt-system"] = Field(
         "stop", description="what the control partition does when this partition faults")
     restart_limit: int = Field(3, ge=0, le=255, description="restarts before it stays stopped")
+    watchdog: Time = Field(20_000, description="a guest that runs this long with its "
+                           "interrupts disabled and no SBI call is hung, e.g. \"20ms\"; 0 "
+                           "turns the watchdog off")
 
 
 class Channel(_Table):
@@ -251,7 +255,10 @@ class PartitionPlan:
     image: str
     on_fault: str
     restart_limit: int
-    console_ring: int | None = None  # physical address of its console ring
+    watchdog: int = 0                 # microseconds, 0: off
+    # physical address of its channel to the control partition (status, commands and
+    # console ring), when there is a control partition
+    console_ring: int | None = None
     channels: list = field(default_factory=list)  # (channel index, guest-physical address)
 
     @property

@@ -53,9 +53,11 @@ def allocate(layout, slices=()):
     their images are built. When the regions do not fit, ``used`` exceeds the RAM.
     """
     regions = []
+    control = any(p.role == "control" for p in layout.partition)
     for i, part in enumerate(layout.partition):
         regions.append((part.ram, "partitions", i))
-        if effective_console(layout, part) == "shared":
+        if control and part.role == "guest":
+            # its channel to the control partition: status, commands, console ring
             regions.append((CONSOLE_RING_SIZE, "rings", i))
     for c, chan in enumerate(layout.channel):
         regions.append((chan.size, "channels", c))
@@ -98,7 +100,8 @@ def plan_layout(layout):
             pid=i, name=part.name, role=part.role, harts=sorted(part.harts),
             ram_base=alloc.partitions[i], ram_size=part.ram, devices=list(part.devices),
             console=effective_console(layout, part), image=image, on_fault=part.on_fault,
-            restart_limit=part.restart_limit, console_ring=alloc.rings.get(i)))
+            restart_limit=part.restart_limit, watchdog=part.watchdog,
+            console_ring=alloc.rings.get(i)))
     channels = []
     for c, chan in enumerate(layout.channel):
         channels.append(ChannelPlan(

@@ -30,7 +30,7 @@ from .firmware.abi import (
     abi_header,
 )
 from .firmware.build import CFLAGS, FIRMWARE_DIR, zig
-from .generate import device_tree, soc_params
+from .generate import ON_FAULT, device_tree, soc_params
 from .layout import (
     CHANNEL_GPA_BASE,
     CONSOLE_RING_SIZE,
@@ -58,6 +58,7 @@ CONTROL_RINGS_GPA = CHANNEL_GPA_BASE + 0x20_0000   # the control partition sees 
 R, W, X = 1, 2, 4
 PTE_V, PTE_R, PTE_W, PTE_X, PTE_U, PTE_A, PTE_D = 1, 2, 4, 8, 16, 64, 128
 LOCK_SLOT = "PARTCTL"
+HEARTBEAT_HZ = 1000        # each VMM's heartbeat: its partition's vCPU 0 timer, 1 kHz
 
 
 @dataclass
@@ -153,21 +154,32 @@ def _dtb(plan, part):
 # ---- the G-stage tables ------------------------------------------------------------------
 
 def gstage_tables(mappings, reserve):
-    """Sv32x4 tables for ``mappings`` (``(gpa, phys, size, perm)``, page-aligned), with the
-    root at ``reserve`` and leaf tables from ``reserve + LEAF_BASE``.
+    """Sv32x4 tables for ``mappings`` (``(gpa, phys, size, perm[, widen])``, page-aligned),
+    with the root at ``reserve`` and leaf tables from ``reserve + LEAF_BASE``. An identity
+    mapping marked ``widen`` may map its whole 4 MiB window as a superpage, when nothing
+    else shares the window.
 
     Returns ``(root_words, leaves)``: the root's first 1024 entries (the rest stay zero)
     and a list of ``(address, words)``. A 4 MiB window mapped whole to an aligned 4 MiB of
     physical memory becomes one superpage; any other window gets a leaf table."""
     flags = {R: PTE_R, W: PTE_W, X: PTE_X}
     windows = {}
-    for gpa, phys, size, perm in mappings:
+    whole = {}
+    for gpa, phys, size, perm, *widen in mappings:
+        if widen and widen[0] and gpa == phys:
+            # a device window the partition may see whole (the checkers still decide)
+            whole[gpa >> 22] = PTE_V | PTE_U | PTE_A | PTE_D | sum(
+                f for p, f in flags.items() if perm & p) | ((gpa >> 22) << 20)
+            continue
         pte_flags = PTE_V | PTE_U | PTE_A | PTE_D | sum(f for p, f in flags.items() if perm & p)
         for off in range(0, size, PAGE):
             g = gpa + off
             windows.setdefault(g >> 22, {})[(g >> 12) & 0x3FF] = ((phys + off) >> 12 << 10) \
                 | pte_flags
     root = [0] * 1024
+    for window, pte in whole.items():
+        if window not in windows:
+            root[window] = pte
     leaves = []
     for window, pages in sorted(windows.items()):
         first = pages.get(0)
@@ -376,6 +388,11 @@ def _map_partitions(plan, parts):
                                "peer": peer.plan.pid,
                                "bell": _doorbell(plan, "RING", peer.plan.pid)})
     if control is not None:
+        # the control partition also sees the finisher (to halt the system) and the
+        # partition control block (the checkers' violation logs)
+        for name in ("FINISHER", "PARTCTL"):
+            region = _region(plan, name)
+            control.mappings.append((region.base, region.base, region.size, R | W, True))
         gpa = CONTROL_RINGS_GPA
         for part in parts:
             if part.plan.console_ring is None:
@@ -449,6 +466,12 @@ def _build_partition(plan, part, ram, copies, harts):
         "chan_bell": [c["bell"] for c in part.chans],
         "chan_kind": [c["kind"] for c in part.chans],
         "chan_peer": [c["peer"] for c in part.chans],
+        "channel": p.console_ring or 0,
+        "tick": plan.soc.clock // HEARTBEAT_HZ,
+        "watchdog": -(-p.watchdog * HEARTBEAT_HZ // 1_000_000),
+        "slots": len(checked_targets(bank_count(plan.soc.ram,
+                                                [q.ram_size for q in plan.partitions]),
+                                     plan.soc.uarts)),
     })
     vcpu_words = []
     for i, hart in enumerate(p.harts):
@@ -461,7 +484,8 @@ def _build_partition(plan, part, ram, copies, harts):
         return struct.pack(f"<{len(ws)}I", *ws)
 
     ring = words(RING.pack({"magic": RING_MAGIC, "name": _partition_name(p.name),
-                            "pid": p.pid}))
+                            "pid": p.pid, "on_fault": ON_FAULT[p.on_fault],
+                            "restart_limit": p.restart_limit}))
     dtb = part.dtb + bytes(_align(len(part.dtb), 4) - len(part.dtb))
     pieces = {"image": part.image, "dtb": dtb, "ring": ring, "vmm": words(vmm),
               "vcpus": words(vcpu_words), "root": words(root)}

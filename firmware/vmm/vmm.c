@@ -19,6 +19,7 @@ typedef struct zv_vcpu vcpu_t;
 
 #define GUEST_RAM 0x80000000u
 #define SIP_SSIP (1u << 1)
+#define SIP_STIP (1u << 5)
 #define HVIP_VSSIP (1u << 2)
 #define SSTATUS_SIE (1u << 1)
 #define SSTATUS_SPIE (1u << 5)
@@ -118,6 +119,46 @@ static void console_hex(vmm_t *m, uint32_t v)
         console_putc(m, "0123456789abcdef"[(v >> i) & 15]);
 }
 
+/* ---- the channel to the control partition ---- */
+
+static struct zv_ring *channel(vmm_t *m) { return (struct zv_ring *)m->channel; }
+
+/* Publish the partition's state where the control partition reads it. */
+static void set_state(vmm_t *m, uint32_t state)
+{
+    m->state = state;
+    if (m->channel) {
+        channel(m)->boots = m->boots;
+        channel(m)->stop_cause = m->stop_cause;
+        channel(m)->stop_epc = m->stop_epc;
+        channel(m)->stop_tval = m->stop_tval;
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        channel(m)->state = state;
+    }
+}
+
+/* Console input the control partition routed to this partition, or -1. */
+static int channel_getc(vmm_t *m)
+{
+    struct zv_ring *r = channel(m);
+    if (!r || r->in_head == r->in_tail)
+        return -1;
+    int c = ((volatile uint8_t *)r->in_data)[r->in_tail % 64];
+    r->in_tail = r->in_tail + 1;
+    return c;
+}
+
+static void arm_heartbeat(vmm_t *m)
+{
+    if (m->tick) {
+        uint32_t lo = csr_read(time), hi = csr_read(timeh);
+        uint32_t next = lo + m->tick;
+        csr_write(stimecmp, 0xffffffffu);
+        csr_write(stimecmph, hi + (next < lo));
+        csr_write(stimecmp, next);
+    }
+}
+
 /* ---- entering the guest, stopping and waiting ---- */
 
 /* Set the vCPU up to run its guest from pc, in VS-mode with a clean state. */
@@ -137,8 +178,6 @@ static void enter_guest(vcpu_t *v, uint32_t pc, uint32_t a0, uint32_t a1)
     csr_write(henvcfgh, 0x80000000u);      /* STCE: the guest owns vstimecmp (Sstc) */
     csr_write(vstimecmp, 0xffffffffu);
     csr_write(vstimecmph, 0xffffffffu);
-    csr_write(stimecmp, 0xffffffffu);
-    csr_write(stimecmph, 0xffffffffu);
     csr_write(hvip, 0);
     csr_write(vsstatus, 0);
     csr_write(vsie, 0);
@@ -150,16 +189,21 @@ static void enter_guest(vcpu_t *v, uint32_t pc, uint32_t a0, uint32_t a1)
     csr_clear(sstatus, SSTATUS_SPIE | SSTATUS_SIE);
     csr_set(sstatus, SSTATUS_SPP);
     csr_write(sepc, pc);
-    csr_write(sie, SIP_SSIP);
+    csr_write(sie, v->index == 0 && m->tick ? SIP_SSIP | SIP_STIP : SIP_SSIP);
     __asm__ volatile("fence.i");
+    m->quiet = 0;
     v->hsm = HSM_STARTED;
 }
 
+static int heartbeat(vcpu_t *v);
+
 /* A stopped vCPU waits here until it is started; it then returns, set up to enter its
- * guest. */
+ * guest. vCPU 0 keeps the partition's heartbeat and takes the control partition's
+ * commands meanwhile. */
 static void idle(vcpu_t *v)
 {
     v->hsm = HSM_STOPPED;
+    csr_write(sie, v->index == 0 && vmm_of(v)->tick ? SIP_SSIP | SIP_STIP : SIP_SSIP);
     for (;;) {
         csr_clear(sip, SIP_SSIP);
         uint32_t p = __atomic_exchange_n(&v->pending, 0, __ATOMIC_SEQ_CST);
@@ -167,25 +211,32 @@ static void idle(vcpu_t *v)
             enter_guest(v, v->start_addr, v->index, v->opaque);
             return;
         }
+        if (v->index == 0 && (csr_read(sip) & SIP_STIP) && heartbeat(v))
+            return;
         __asm__ volatile("wfi");
     }
 }
 
-/* Stop every vCPU of the partition (this one last). */
-static __attribute__((noinline)) void stop_partition(vcpu_t *v, uint32_t state, uint32_t cause, uint32_t epc,
-                           uint32_t tval)
+/* Stop every vCPU of the partition (this one last) and report why. Returns when the
+ * control partition has restarted it, with the vCPU set up to enter the guest again. */
+static __attribute__((noinline)) void stop_partition(vcpu_t *v, uint32_t state,
+                                                     uint32_t cause, uint32_t epc,
+                                                     uint32_t tval)
 {
     vmm_t *m = vmm_of(v);
-    m->state = state;
     m->stop_cause = cause;
     m->stop_epc = epc;
     m->stop_tval = tval;
+    if (m->channel)
+        channel(m)->stop_hart = v->index;
     for (uint32_t i = 0; i < m->nharts; i++)
         if (vcpu_at(m, i) != v)
             kick(vcpu_at(m, i), PEND_STOP);
     lock(m);
     if (state == ZV_STATE_FAULTED) {
-        console_puts(m, "zerovisor: guest fault, partition stopped: cause ");
+        console_puts(m, cause == ZV_CAUSE_HANG ? "zerovisor: guest hung (interrupts off, no "
+                     "SBI call), partition stopped: cause " : "zerovisor: guest fault, "
+                     "partition stopped: cause ");
         console_hex(m, cause);
         console_puts(m, " epc ");
         console_hex(m, epc);
@@ -197,15 +248,17 @@ static __attribute__((noinline)) void stop_partition(vcpu_t *v, uint32_t state, 
     }
     console_flush(m);
     unlock(m);
-    for (;;)                           /* a stopped partition stays stopped (for now) */
-        idle(v);
+    set_state(m, state);
+    if (m->channel && m->control_bell)
+        mmio_write(m->control_bell, 1);
+    idle(v);
 }
 
 /* Reload the guest's image and device tree and start it again on vCPU 0. */
 static __attribute__((noinline)) void reboot_partition(vcpu_t *v)
 {
     vmm_t *m = vmm_of(v);
-    m->state = ZV_STATE_RESTARTING;
+    set_state(m, ZV_STATE_RESTARTING);
     for (uint32_t i = 0; i < m->nharts; i++)
         if (vcpu_at(m, i) != v)
             kick(vcpu_at(m, i), PEND_STOP);
@@ -221,7 +274,7 @@ static __attribute__((noinline)) void reboot_partition(vcpu_t *v)
     for (uint32_t i = 0; i < m->dtb_size / 4; i++)
         dst[i] = src[i];
     m->boots++;
-    m->state = ZV_STATE_RUNNING;
+    set_state(m, ZV_STATE_RUNNING);
     vcpu_t *first = vcpu_at(m, 0);
     if (first == v) {
         enter_guest(v, m->entry, 0, m->fdt);
@@ -258,8 +311,11 @@ static int probe(uint32_t eid)
     return 0;
 }
 
-static int uart_getc(vmm_t *m)
+/* A byte of console input: from its own UART, or what the control partition routed. */
+static int console_getc(vmm_t *m)
 {
+    if (m->console == 1)
+        return channel_getc(m);
     if (m->console != 2 || !(*(volatile uint8_t *)(m->console_addr + UART_LSR) & UART_LSR_DR))
         return -1;
     return *(volatile uint8_t *)(m->console_addr + UART_RBR_THR);
@@ -350,8 +406,10 @@ static __attribute__((noinline)) int sbi_hsm(vcpu_t *v, uint32_t fid, uint32_t a
 
 static __attribute__((noinline)) int sbi_srst(vcpu_t *v, uint32_t type)
 {
-    if (type == 0)
+    if (type == 0) {
         stop_partition(v, ZV_STATE_STOPPED, 0, 0, 0);
+        return 1;
+    }
     if (type == 1 || type == 2) {
         reboot_partition(v);
         return 1;
@@ -389,7 +447,7 @@ static __attribute__((noinline)) void sbi_dbcn(vcpu_t *v, uint32_t fid, uint32_t
         console_flush(m);
         unlock(m);
     } else {
-        for (int c; done < num && (c = uart_getc(m)) >= 0; done++)
+        for (int c; done < num && (c = console_getc(m)) >= 0; done++)
             buf[done] = (char)c;
     }
     reply(v, SBI_OK, done);
@@ -397,7 +455,8 @@ static __attribute__((noinline)) void sbi_dbcn(vcpu_t *v, uint32_t fid, uint32_t
 
 /* The zerovisor extension: 0 channel count, 1 channel info (index, what: 0 guest-physical
  * address, 1 size, 2 kind, 3 peer), 2 ring the channel's peer, 3 take this partition's
- * doorbell (returns whether it was rung), 4 how many times the guest was started. */
+ * doorbell (returns whether it was rung), 4 how many times the guest was started, 5 its
+ * partition's name (word a0 of 4), 6 checkers in the partition control block. */
 static __attribute__((noinline)) void sbi_zv(vcpu_t *v, uint32_t fid, uint32_t a0, uint32_t a1)
 {
     vmm_t *m = vmm_of(v);
@@ -416,6 +475,10 @@ static __attribute__((noinline)) void sbi_zv(vcpu_t *v, uint32_t fid, uint32_t a
         }
     } else if (fid == 4) {
         reply(v, SBI_OK, m->boots);
+    } else if (fid == 5) {
+        reply(v, a0 < 4 ? SBI_OK : SBI_ERR_INVALID_PARAM, a0 < 4 ? m->name[a0] : 0);
+    } else if (fid == 6) {
+        reply(v, SBI_OK, m->slots);
     } else if (fid == 3) {
         uint32_t rung = mmio_read(m->own_bell) & 1;
         if (rung)
@@ -432,6 +495,7 @@ static int sbi_call(vcpu_t *v)
     vmm_t *m = vmm_of(v);
     volatile uint32_t *r = v->regs;
     uint32_t eid = r[17], fid = r[16], a0 = r[10], a1 = r[11], a2 = r[12];
+    m->quiet = 0;
     switch (eid) {
     case EXT_BASE:
         sbi_base(v, fid, a0);
@@ -445,7 +509,7 @@ static int sbi_call(vcpu_t *v)
         r[10] = 0;
         return 0;
     case EXT_GETCHAR:
-        r[10] = (uint32_t)uart_getc(m);
+        r[10] = (uint32_t)console_getc(m);
         return 0;
     case EXT_SHUTDOWN:
         return sbi_srst(v, 0);
@@ -489,8 +553,10 @@ static int sbi_call(vcpu_t *v)
 static __attribute__((noinline)) void inject(vcpu_t *v, uint32_t cause, uint32_t tval)
 {
     uint32_t vstvec = csr_read(vstvec), epc = csr_read(sepc);
-    if (vstvec == 0)                    /* no handler: it would loop on the fault */
+    if (vstvec == 0) {                  /* no handler: it would loop on the fault */
         stop_partition(v, ZV_STATE_FAULTED, cause, epc, tval);
+        return;
+    }
     uint32_t vss = csr_read(vsstatus);
     uint32_t spp = csr_read(sstatus) & SSTATUS_SPP;   /* the guest's privilege */
     vss = (vss & ~(SSTATUS_SPP | SSTATUS_SPIE | SSTATUS_SIE)) | spp
@@ -503,11 +569,50 @@ static __attribute__((noinline)) void inject(vcpu_t *v, uint32_t cause, uint32_t
     csr_set(sstatus, SSTATUS_SPP);
 }
 
+/* vCPU 0's timer: the heartbeat the control partition watches, its commands, and the
+ * watchdog (a guest with its interrupts off that makes no SBI call for `watchdog`
+ * heartbeats is hung). Returns 1 when the vCPU was set up afresh (restarted). */
+static int heartbeat(vcpu_t *v)
+{
+    vmm_t *m = vmm_of(v);
+    arm_heartbeat(m);
+    struct zv_ring *ch = channel(m);
+    if (!ch)
+        return 0;
+    ch->heartbeat = ch->heartbeat + 1;
+    uint32_t seq = ch->cmd_seq;
+    if (seq != ch->cmd_ack) {
+        uint32_t cmd = ch->cmd;
+        ch->cmd_ack = seq;
+        if (cmd == ZV_CMD_RESTART) {
+            reboot_partition(v);
+            return 1;
+        }
+        if (cmd == ZV_CMD_STOP && m->state == ZV_STATE_RUNNING) {
+            stop_partition(v, ZV_STATE_STOPPED, 0, 0, 0);
+            return 1;
+        }
+    }
+    if (m->state == ZV_STATE_RUNNING && m->watchdog && v->hsm == HSM_STARTED) {
+        if (csr_read(vsstatus) & SSTATUS_SIE)
+            m->quiet = 0;
+        else if (++m->quiet >= m->watchdog) {
+            stop_partition(v, ZV_STATE_FAULTED, ZV_CAUSE_HANG, csr_read(sepc), 0);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Interrupts and the guest's faults. */
 static __attribute__((noinline)) void vmm_trap_other(vcpu_t *v, uint32_t cause)
 {
     uint32_t tval = csr_read(stval);
     if (cause & 0x80000000u) {
+        if ((cause & 0xff) == 5) {
+            heartbeat(v);
+            return;
+        }
         if ((cause & 0xff) != 1)
             return;                     /* nothing else is enabled */
         csr_clear(sip, SIP_SSIP);
@@ -539,8 +644,9 @@ void vmm_start(vcpu_t *v)
 {
     vmm_t *m = vmm_of(v);
     if (v->index == 0) {
-        m->state = ZV_STATE_RUNNING;
         m->boots = 1;
+        set_state(m, ZV_STATE_RUNNING);
+        arm_heartbeat(m);
         enter_guest(v, m->entry, 0, m->fdt);
     } else {
         idle(v);
