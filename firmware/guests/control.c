@@ -11,7 +11,9 @@
  * - Monitor: state changes, faults (with vCPU, cause and address), reboots, silent VMMs
  *   and the checkers' violation logs become log lines; a faulted partition is restarted,
  *   left stopped or halts the system as its layout says, up to its restart limit.
- * - Shell, on the UART: ps, restart NAME, stop NAME, log, help. Ctrl-A then a digit moves
+ * - Shell, on the UART: ps, restart NAME, stop NAME, mute NAME (its console is no longer
+ *   drained: its ring fills and its VMM drops and counts), unmute NAME, log, help. Ctrl-A
+ *   then a digit moves
  *   the input to the partition with that ID (the control partition's own ID: back here).
  *
  * Its own lines go out through SBI DBCN; its VMM prefixes them with "[control] ". */
@@ -49,7 +51,7 @@ struct ring {
 
 struct part {
     struct ring *r;
-    uint32_t state, boots, heartbeat, silent, flagged;
+    uint32_t state, boots, heartbeat, silent, flagged, muted;
 };
 
 static struct part parts[MAX_PARTS];
@@ -229,6 +231,15 @@ static void run(const char *line)
             printf_("%u %s %s %u %u %u %u\n", r->pid, r->name, state_name(r->state), r->boots,
                     r->boots ? r->boots - 1 : 0, r->drops, r->heartbeat);
         }
+    } else if (starts(line, "mute ") || starts(line, "unmute ")) {
+        int mute = line[0] == 'm';
+        struct part *p = find(line + (mute ? 5 : 7));
+        if (!p) {
+            printf_("no partition %s\n", line + (mute ? 5 : 7));
+        } else {
+            p->muted = mute;
+            printf_("%s %s\n", mute ? "muted" : "unmuted", p->r->name);
+        }
     } else if (starts(line, "restart ") || starts(line, "stop ")) {
         int restart = line[2] == 's';
         struct part *p = find(line + (restart ? 8 : 5));
@@ -245,8 +256,8 @@ static void run(const char *line)
     } else if (line[0]) {
         if (!starts(line, "help"))
             printf_("unknown command '%s'\n", line);
-        printf_("commands: ps, restart NAME, stop NAME, log; Ctrl-A then a partition ID "
-                "sends input there\n");
+        printf_("commands: ps, restart NAME, stop NAME, mute NAME, unmute NAME, log; "
+                "Ctrl-A then a partition ID sends input there\n");
     }
 }
 
@@ -314,7 +325,7 @@ int main(unsigned long hartid, unsigned long fdt)
     printf_("console server: serving %u console(s); type help\n", (uint32_t)nparts);
     for (uint32_t round = 0;; round++) {
         for (int i = 0; i < nparts; i++)
-            if (parts[i].r->magic == RING_MAGIC)
+            if (parts[i].r->magic == RING_MAGIC && !parts[i].muted)
                 drain(parts[i].r);
         if (*(volatile uint8_t *)(UART + LSR) & LSR_DR)
             key(*(volatile char *)UART);

@@ -28,6 +28,18 @@ __asm__(".balign 4\n"
         "faulting_handler: lw t0, 0(zero)\n"  /* no RAM at 0: faults again, and again */
         "  sret\n");
 
+static __attribute__((noreturn)) void flood(uint32_t hart)
+{
+    for (uint32_t n = 0;; n++)
+        printf_("flood %u.%u: the quick brown fox jumps over the lazy dog\n", hart, n);
+}
+
+void secondary_main(unsigned long hartid, unsigned long opaque)
+{
+    (void)opaque;
+    flood((uint32_t)hartid);
+}
+
 int main(unsigned long hartid, unsigned long fdt)
 {
     (void)hartid;
@@ -55,8 +67,10 @@ int main(unsigned long hartid, unsigned long fdt)
     } else if (is("srst")) {
         sbi_reboot();
     } else if (is("flood")) {
-        for (uint32_t n = 0;; n++)
-            printf_("flood %u: the quick brown fox jumps over the lazy dog\n", n);
+        /* every vCPU of the partition floods */
+        for (long h = 1; !sbi_call(SBI_EXT_HSM, 2, h, 0, 0).error; h++)
+            sbi_call(SBI_EXT_HSM, 0, h, (long)(uintptr_t)_secondary_start, 0);
+        flood(0);
     }
     volatile uint32_t counter = 0;
     for (uint32_t tick = 1;; tick++) {

@@ -72,10 +72,27 @@ def test_a_flooding_guest_slows_no_one(tmp_path):
     # VMM drop and count (the ring's `drops`, shown by `ps`). Nobody else ever drops.
     assert status["victim"]["drops"] == status["compute"]["drops"] == 0
     # the flood's lines arrive whole, numbered in order, with gaps only where it dropped
-    numbers = [int(m[1]) for m in re.finditer(r"^\[flood\] flood (\d+): the quick brown fox "
-                                              r"jumps over the lazy dog$", flooded.output,
+    numbers = [int(m[1]) for m in re.finditer(r"^\[flood\] flood 0\.(\d+): the quick brown "
+                                              r"fox jumps over the lazy dog$", flooded.output,
                                               re.MULTILINE)]
     assert numbers and numbers == sorted(numbers)
+
+
+def test_a_muted_console_fills_and_its_losses_are_counted(tmp_path):
+    """Muting stops the server draining a partition's ring: the flood's VMM drops what
+    does not fit and counts it, the shell reports it, and the other guests are unaffected.
+    (Unmuted, the simulated UART is too fast for any guest to overflow its ring.)"""
+    result, status = run(HERE / "flood.toml", tmp_path, max_cycles=6_000_000,
+                         typed="mute flood\n" + "\n" * 120 + "ps\n",
+                         until=["[control] muted flood", "[victim] tick 3",
+                                "[control] 3 victim running"])
+    assert result.reason == "until", result.output[-3000:]
+    assert status["flood"]["drops"] > 0
+    row = next(line for line in lines_of(result.output, "control")
+               if line.startswith("2 flood running"))
+    assert int(row.split()[5]) > 0                       # ps shows the drops
+    assert status["victim"]["drops"] == 0
+    assert ticks(result.output, "victim")[:3] == [1, 2, 3]
 
 
 @pytest.fixture(scope="module")
@@ -138,6 +155,14 @@ def test_a_guest_rebooting_in_a_loop_is_stopped_after_its_limit(faults_b):
     assert "event: reboot loop: stopping srst 00000003 00000002" in control
     assert lines_of(result.output, "srst")[:3] == [f"faulty: srst starting, boot {n}"
                                                   for n in (1, 2, 3)]
+
+
+def test_a_fault_under_halt_system_ends_the_run(tmp_path):
+    result, status = run(HERE / "faults_c.toml", tmp_path, max_cycles=3_000_000)
+    assert result.reason == "finisher" and not result.passed, result.output[-2000:]
+    assert result.code == 2                               # the faulty partition's ID
+    assert "event: halt-system after a fault of wild 00000007" in result.output
+    assert status["wild"]["state"] == STATE["faulted"]
 
 
 def test_the_shell_lists_stops_restarts_and_routes_input(tmp_path, zerovisor):
