@@ -44,21 +44,24 @@ class BoardTop(Elaboratable):
     soc_params : dict
         The SoC's parameters (``soc.json`` of a layout).
     ram_init : list of int
-        RAM words to preload (boot firmware, VMM, guests).
+        RAM words to preload (each partition's image slice).
+    rom_init : list of int or None
+        The boot ROM (boot firmware, VMM and the layout's tables).
     partitions : int
         LEDs to drive, one per partition (as many as the board has).
     """
 
-    def __init__(self, board, soc_params, *, ram_init=(), partitions=1):
+    def __init__(self, board, soc_params, *, ram_init=(), rom_init=None, partitions=1):
         self.board = board
         self.soc_params = dict(soc_params)
         self.ram_init = list(ram_init)
+        self.rom_init = rom_init
         self.partitions = partitions
 
     def elaborate(self, platform):
         m = Module()
         params = self.soc_params
-        m.submodules.soc = soc = SoC(ram_init=self.ram_init, **params)
+        m.submodules.soc = soc = SoC(ram_init=self.ram_init, rom_init=self.rom_init, **params)
 
         # Clock: the board's oscillator through the PLL.
         m.submodules.clk_in = clk_in = io.Buffer("i", platform.request(platform.default_clk,

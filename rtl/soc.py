@@ -60,7 +60,10 @@ class SoC(wiring.Component):
     ram_init : list of int
         Initial RAM words (a preloaded image, as on an FPGA board).
     entry : int
-        Address the boot ROM jumps to.
+        Address the boot ROM jumps to (when ``rom_init`` is not given).
+    rom_init : list of int or None
+        The boot ROM's words (a layout's boot firmware, VMM and tables); the default is a
+        jump to ``entry``.
     hext : bool
         Build the harts with the hypervisor extension.
     fault : str or None
@@ -69,6 +72,7 @@ class SoC(wiring.Component):
 
     def __init__(self, *, harts=1, banks=1, uarts=1, ram_size=512 * 1024,
                  clock_hz=50_000_000, sim=False, ram_init=(), entry=RAM_BASE, hext=True,
+                 rom_init=None,
                  fault=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
@@ -91,6 +95,7 @@ class SoC(wiring.Component):
         self.clock_hz = clock_hz
         self.sim = sim
         self.ram_init = list(ram_init)
+        self.rom_init = None if rom_init is None else list(rom_init)
         self.entry = entry
         self.hext = hext
         self.fault = fault
@@ -123,7 +128,8 @@ class SoC(wiring.Component):
             cores.append(core)
 
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
-                                      init=boot_rom(self.entry))
+                                      init=self.rom_init if self.rom_init is not None
+                                      else boot_rom(self.entry))
         bank_size = self.ram_size // self.banks
         bank_words = bank_size // 4
         bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]

@@ -319,15 +319,24 @@ def _build(args, console):
 
     from .boards import get_board
     from .boards.top import BoardTop
-    from .generate import soc_params
     board = get_board(args.board)
     plan = _load_plan(args.layout, console)
     if plan is None:
         return 2
     os.environ.update(find_fpga_tools(os.environ, program=args.program))
-    platform = board.make_platform()
-    top = BoardTop(board, soc_params(plan), partitions=len(plan.partitions))
+    from .system import build_system
     folder = args.out / board.name
+    try:
+        with console.status("[cyan]building the boot ROM, VMM and guests"):
+            system = build_system(plan, folder / "firmware", progress=_status(console))
+    except LayoutError as exc:
+        for problem in exc.problems:
+            console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
+                          soft_wrap=True)
+        return 2
+    platform = board.make_platform()
+    top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
+                   partitions=len(plan.partitions))
     with console.status(f"[cyan]synthesizing, placing and routing for {board.name} "
                         f"(several minutes)"):
         platform.build(top, name="zerovisor", build_dir=str(folder),

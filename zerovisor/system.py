@@ -96,6 +96,14 @@ class System:
     rom_elf: Path
     summary: str
 
+    def ram_words(self):
+        """Every RAM word from ``0x8000_0000``, as a board preloads them."""
+        words = [0] * (self.params["ram_size"] // 4)
+        for base, data in self.ram.items():
+            first = (base - RAM_BASE) // 4
+            words[first:first + len(data) // 4] = struct.unpack(f"<{len(data) // 4}I", data)
+        return words
+
 
 def _align(n, a):
     return (n + a - 1) // a * a

@@ -68,3 +68,28 @@ def test_a_bad_layout_stops_the_build_before_any_tool(tmp_path, zerovisor):
     run = zerovisor("build", bad, "--board", "ulx3s-85f")
     assert run.returncode == 2
     assert "harts" in run.stderr
+
+
+def test_a_board_image_preloads_the_layouts_rom_and_ram(tmp_path):
+    """The board build boots the same system the simulator runs: the boot ROM holds the
+    layout's boot firmware, VMM and tables, the RAM each partition's image slice."""
+    from pathlib import Path
+
+    from amaranth.hdl import Fragment
+
+    from zerovisor.layout import load_layout
+    from zerovisor.plan import plan_layout
+    from zerovisor.rtl.memmap import RAM_BASE
+    from zerovisor.system import build_system
+    layout = Path(__file__).resolve().parents[2] / "examples" / "single.toml"
+    system = build_system(plan_layout(load_layout(layout)), tmp_path / "fw")
+    words = system.ram_words()
+    part = system.partitions[0]
+    first = (part.slice_base - RAM_BASE) // 4
+    assert words[first] == int.from_bytes(part.image[:4], "little")
+    board = get_board("ulx3s-85f")
+    top = BoardTop(board, system.params, ram_init=words, rom_init=system.rom)
+    Fragment.get(top, board.make_platform())          # elaborates
+    from zerovisor.rtl.soc import SoC
+    soc = SoC(rom_init=system.rom, ram_init=words, **system.params)
+    assert soc.rom_init[:4] == system.rom[:4] and soc.ram_init[first] == words[first]
