@@ -38,7 +38,7 @@ from .layout import (
     VMM_RESERVE,
     LayoutError,
 )
-from .plan import allocate, bank_count
+from .plan import allocate
 from .rtl.export import c_header
 from .rtl.memmap import (
     CHECKER_SLOT,
@@ -357,13 +357,14 @@ def build_system(plan, out_dir, progress=None):
     for chan in plan.channels:
         chan.base = alloc.channels[chan.index]
     _map_partitions(plan, parts)
-    banks = bank_count(plan.soc.ram, [p.ram_size for p in plan.partitions])
+    params = soc_params(plan)
+    banks = params["banks"]
     grants = checker_grants(plan, parts, banks)
     writes = _checker_writes(plan, grants, banks)
 
     ram, copies, harts = {}, [], [(0, 0)] * plan.soc.harts
     for part in parts:
-        _build_partition(plan, part, ram, copies, harts)
+        _build_partition(plan, part, ram, copies, harts, banks)
     summary = _summary(plan, parts)
     rom_elf = _build_rom(plan, out_dir, summary, copies, writes, harts, banks)
     from .sim.elf import read_program
@@ -372,7 +373,7 @@ def build_system(plan, out_dir, progress=None):
     for addr, data in rom_prog.segments:
         rom[addr - ROM_BASE:addr - ROM_BASE + len(data)] = data
     words = list(struct.unpack(f"<{ROM_SIZE // 4}I", bytes(rom)))
-    return System(plan=plan, params=soc_params(plan), rom=words, ram=ram, partitions=parts,
+    return System(plan=plan, params=params, rom=words, ram=ram, partitions=parts,
                   rom_elf=rom_elf, summary=summary)
 
 
@@ -433,7 +434,7 @@ def _slice_layout(part):
     return offsets, at
 
 
-def _build_partition(plan, part, ram, copies, harts):
+def _build_partition(plan, part, ram, copies, harts, banks):
     p = part.plan
     reserve = part.reserve
     root, leaves = gstage_tables(part.mappings, reserve)
@@ -477,9 +478,7 @@ def _build_partition(plan, part, ram, copies, harts):
         "channel": p.console_ring or 0,
         "tick": plan.soc.clock // HEARTBEAT_HZ,
         "watchdog": -(-p.watchdog * HEARTBEAT_HZ // 1_000_000),
-        "slots": len(checked_targets(bank_count(plan.soc.ram,
-                                                [q.ram_size for q in plan.partitions]),
-                                     plan.soc.uarts)),
+        "slots": len(checked_targets(banks, plan.soc.uarts)),
     })
     vcpu_words = []
     for i, hart in enumerate(p.harts):

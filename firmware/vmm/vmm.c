@@ -400,7 +400,7 @@ static __attribute__((noinline)) int sbi_hsm(vcpu_t *v, uint32_t fid, uint32_t a
         reply(v, SBI_OK, 0);
         return 0;
     }
-    reply(v, fid == 3 ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_NOT_SUPPORTED, 0);
+    reply(v, SBI_ERR_NOT_SUPPORTED, 0);
     return 0;
 }
 
