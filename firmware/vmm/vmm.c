@@ -106,6 +106,17 @@ static void console_flush(vmm_t *m)
         mmio_write(m->control_bell, 1);
 }
 
+/* One byte from the guest (DBCN write_byte, legacy putchar): the ring's reader is told at
+ * the end of a line. */
+static void console_put_byte(vmm_t *m, char c)
+{
+    lock(m);
+    console_putc(m, c);
+    if (c == '\n')
+        console_flush(m);
+    unlock(m);
+}
+
 static void console_puts(vmm_t *m, const char *s)
 {
     while (*s)
@@ -422,11 +433,7 @@ static __attribute__((noinline)) void sbi_dbcn(vcpu_t *v, uint32_t fid, uint32_t
 {
     vmm_t *m = vmm_of(v);
     if (fid == 2) {
-        lock(m);
-        console_putc(m, (char)num);
-        if ((char)num == '\n')
-            console_flush(m);
-        unlock(m);
+        console_put_byte(m, (char)num);
         reply(v, SBI_OK, 0);
         return;
     }
@@ -501,11 +508,7 @@ static int sbi_call(vcpu_t *v)
         sbi_base(v, fid, a0);
         return 0;
     case EXT_PUTCHAR:
-        lock(m);
-        console_putc(m, (char)a0);
-        if ((char)a0 == '\n')
-            console_flush(m);
-        unlock(m);
+        console_put_byte(m, (char)a0);
         r[10] = 0;
         return 0;
     case EXT_GETCHAR:

@@ -95,24 +95,24 @@ def test_a_muted_console_fills_and_its_losses_are_counted(tmp_path):
     assert ticks(result.output, "victim")[:3] == [1, 2, 3]
 
 
-@pytest.fixture(scope="module")
-def faults_a(tmp_path_factory):
-    result, status = run(HERE / "faults_a.toml", tmp_path_factory.mktemp("a"),
-                         max_cycles=6_000_000,
-                         until=["restart limit reached, stays stopped: hang",
-                                "[victim] tick 6"])
+def fault_run(tmp_path_factory, layout, until):
+    """Run a fault layout until ``until``; (result, status, the control partition's lines)."""
+    result, status = run(HERE / layout, tmp_path_factory.mktemp(Path(layout).stem),
+                         max_cycles=6_000_000, until=until)
     assert result.reason == "until", result.output[-3000:]
     return result, status, "\n".join(lines_of(result.output, "control"))
+
+
+@pytest.fixture(scope="module")
+def faults_a(tmp_path_factory):
+    return fault_run(tmp_path_factory, "faults_a.toml",
+                     ["restart limit reached, stays stopped: hang", "[victim] tick 6"])
 
 
 @pytest.fixture(scope="module")
 def faults_b(tmp_path_factory):
-    result, status = run(HERE / "faults_b.toml", tmp_path_factory.mktemp("b"),
-                         max_cycles=6_000_000,
-                         until=["reboot loop: stopping srst",
-                                "faulty: illegal starting, boot 2"])
-    assert result.reason == "until", result.output[-3000:]
-    return result, status, "\n".join(lines_of(result.output, "control"))
+    return fault_run(tmp_path_factory, "faults_b.toml",
+                     ["reboot loop: stopping srst", "faulty: illegal starting, boot 2"])
 
 
 def test_wild_stores_into_others_memory_stop_the_partition(faults_a):
