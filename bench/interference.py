@@ -6,11 +6,7 @@ contrast) hammering hart 0's bank. Runs firmware/smp/interference.S on the 4-har
 Usage: python bench/interference.py
 """
 
-import json
-import os
-import platform
 import re
-import sys
 import tempfile
 from pathlib import Path
 
@@ -21,17 +17,18 @@ from zerovisor.sim.runner import run_elf
 HERE = Path(__file__).resolve().parent
 
 
-def main():
+def measure(quick=False, progress=print):
+    """The record (``quick`` changes nothing)."""
     config = SimConfig(harts=4, banks=4)
     with tempfile.TemporaryDirectory() as tmp:
         elf = build_program([FIRMWARE_DIR / "smp" / "interference.S"], tmp, runtime=False,
                             banks=4, include_dirs=[FIRMWARE_DIR / "isa"])
-        result = run_elf(elf, echo=False, config=config, progress=print)
+        result = run_elf(elf, echo=False, config=config, progress=progress)
     m = re.search(r"alone (\d+) busy (\d+) shared (\d+)", result.output)
     if not result.passed or m is None:
-        sys.exit(f"the benchmark program failed: {result.summary()}\n{result.output}")
+        raise RuntimeError(f"the benchmark program failed: {result.summary()}\n{result.output}")
     alone, busy, shared = map(int, m.groups())
-    record = {
+    return {
         "benchmark": "hart 0: 2000 iterations of loads and stores in its own bank (mcycle)",
         "soc": "4 harts, 4 RAM banks, Verilator",
         "alone_cycles": alone,
@@ -39,13 +36,11 @@ def main():
         "slowdown_percent": round(100 * (busy - alone) / alone, 2),
         "others_in_the_same_bank_cycles": shared,
         "same_bank_slowdown_percent": round(100 * (shared - alone) / alone, 2),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
     }
-    out = HERE / "results" / "interference.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n")
-    print(json.dumps(record, indent=2))
 
+
+RESULT = "interference"
 
 if __name__ == "__main__":
-    main()
+    from zerovisor.benchmeta import main
+    main(measure, RESULT, __doc__)

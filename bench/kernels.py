@@ -6,12 +6,8 @@ instructions come from the program's own mcycle/minstret. Usage:
     python bench/kernels.py            # writes bench/results/core.json
 """
 
-import json
 import math
-import os
-import platform
 import re
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -142,27 +138,28 @@ def build_kernels(out_dir):
     return build_program([HERE / "kernels.c", lib / "kernels.c"], out_dir, include_dirs=[lib])
 
 
-def main():
+def measure(quick=False, progress=print):
+    """The core benchmark's record (``quick`` changes nothing: it takes seconds)."""
     from zerovisor.sim.build import SimConfig, build_model
     from zerovisor.sim.runner import run_elf
-    model = build_model(SimConfig(), progress=print)
+    model = build_model(SimConfig(), progress=progress)
     with tempfile.TemporaryDirectory() as tmp:
         start = time.monotonic()
         result = run_elf(build_kernels(tmp), echo=False)
         wall = time.monotonic() - start
     if not result.passed:
-        sys.exit(f"kernels did not pass: {result.summary()}")
+        raise RuntimeError(f"kernels did not pass: {result.summary()}")
     measured = parse_output(result.output)
     expected = expected_results()
     kernels = {}
     for name in KERNELS:
         value, cycles, instret = measured[name]
         if value != expected[name]:
-            sys.exit(f"{name}: result 0x{value:08x}, expected 0x{expected[name]:08x}")
+            raise RuntimeError(f"{name}: result 0x{value:08x}, expected 0x{expected[name]:08x}")
         kernels[name] = {"cycles": cycles, "instret": instret,
                          "cpi": round(cycles / instret, 3)}
     geomean = math.exp(sum(math.log(k["cpi"]) for k in kernels.values()) / len(kernels))
-    record = {
+    return {
         "benchmark": "compute kernels (bench/kernels.c, clang -O2), single-hart SoC",
         "kernels": kernels,
         "cpi_geomean": round(geomean, 3),
@@ -171,13 +168,11 @@ def main():
         "sim_mcycles_per_second": round(result.cycles / result.seconds / 1e6, 3),
         "run_wall_seconds": round(wall, 2),
         "verilator_build_seconds": float((model / "build_seconds").read_text()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "load_average": round(os.getloadavg()[0], 2),
     }
-    out = HERE / "results" / "core.json"
-    out.write_text(json.dumps(record, indent=2) + "\n")
-    print(json.dumps(record, indent=2))
 
+
+RESULT = "core"
 
 if __name__ == "__main__":
-    main()
+    from zerovisor.benchmeta import main
+    main(measure, RESULT, __doc__)

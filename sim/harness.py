@@ -57,6 +57,7 @@ class SimHarness(wiring.Component):
     retire_valid: Out(1)
     retire_word: Out(RETIRE_WIDTH)
     wake: Out(1)
+    hart_state: Out(32)      # 4 bits a hart (Core.state), sampled for timelines
 
     def __init__(self, **soc_args):
         self._soc_args = soc_args
@@ -75,6 +76,7 @@ class SimHarness(wiring.Component):
             self.uart_strobe.eq(soc.uart_tx_strobe),
             self.uart_data.eq(soc.uart_tx_data),
             self.beat.eq(self.cycles[BEAT_BIT]),
+            self.hart_state.eq(soc.hart_state),
             self.retire_valid.eq(rvfi.valid),
             self.retire_word.eq(Cat(getattr(rvfi, name) for name, _ in RETIRE_FIELDS)),
             tohost_hit.eq(self.tohost_en & rvfi.valid & (rvfi.mem_wmask != 0)

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import SimError
+from ..firmware.abi import VMM
 from ..rtl.bootrom import ENTRY_WORD
 from ..rtl.memmap import RAM_BASE
-from .build import TOPLEVEL, SimConfig, build_model, fst_supported, verilator_env
+from .build import CLOCK_PERIOD_PS, TOPLEVEL, SimConfig, build_model, fst_supported, verilator_env
 from .elf import read_program, to_words
 
-__all__ = ["RunResult", "run_elf", "run_system", "system_config"]
+__all__ = ["RunResult", "run_elf", "run_system", "system_config", "elf_memories",
+           "system_memories"]
 
 NO_LIMIT = (1 << 64) - 1
 
@@ -37,6 +39,8 @@ class RunResult:
     peek: dict = dataclasses.field(default_factory=dict)  # RAM address -> word at the end
     lockstep: str | None = None     # the lockstep summary
     checked: int = 0
+    # with a timeline: [hart_state, [watched words]] every ``interval`` cycles
+    timeline: list | None = None
 
     @property
     def exit_status(self):
@@ -70,7 +74,7 @@ def _verdict(reason, code):
 
 
 def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
-            config=SimConfig(), lockstep=False, trace_retire=None):
+            config=SimConfig(), lockstep=False, trace_retire=None, trace_window=None):
     """Run the ELF at ``path`` from its entry point on hart 0 in M-mode.
 
     Parameters
@@ -88,22 +92,23 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
         Check every retired instruction against the reference model (slower).
     trace_retire : path or None
         Write the retire trace there as text, one instruction per line.
+    trace_window : (first, last) or None
+        Write only cycles ``first`` to ``last`` (either may be ``None``: from the start,
+        to the end) of the waveform.
     """
     if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
         raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
-    program = read_program(path, ram_base=RAM_BASE, ram_size=config.ram_size)
-    words = to_words(RAM_BASE, program.segments)
-    memories = {"h.soc.rom.mem": [(ENTRY_WORD, program.entry)]}
-    memories.update(_ram_memories(config, words))
+    program, memories = elf_memories(path, config)
     return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
-                progress=progress, tohost=program.tohost,
+                progress=progress, tohost=program.tohost, trace_window=trace_window,
                 retire={"lockstep": lockstep,
                         "trace_file": str(Path(trace_retire).resolve()) if trace_retire
                         else None} if lockstep or trace_retire else None)
 
 
 def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, progress=None,
-               peek=(), typed="", typed_after="type help", interactive=False):
+               peek=(), typed="", typed_after="type help", interactive=False,
+               trace_window=None, timeline=None):
     """Boot a built :class:`~zerovisor.system.System`: its boot ROM, its image slices in
     RAM, every hart from reset.
 
@@ -112,17 +117,44 @@ def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, prog
     gives at the end of the run. ``typed`` is typed into UART0 once the console has shown
     ``typed_after`` (the control partition's shell is ready), a byte every few thousand
     cycles. ``interactive`` passes the terminal's keys to UART0 as they are typed (the
-    caller puts the terminal in cbreak mode). Other parameters are as for :func:`run_elf`.
+    caller puts the terminal in cbreak mode). ``timeline`` is a sampling interval in
+    cycles: the result's ``timeline`` then holds, for every interval, each hart's state
+    and each partition's state word (see :mod:`zerovisor.timeline`). Other parameters are
+    as for :func:`run_elf`.
     """
+    if timeline is not None and (not isinstance(timeline, int) or timeline < 1):
+        raise SimError(f"a timeline's sampling interval must be a positive number of "
+                       f"cycles, not {timeline!r}")
     config = system_config(system)
+    memories = system_memories(system, config)
+    return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
+                progress=progress, until=list(until), peek=list(peek),
+                typed=(typed, typed_after), interactive=interactive,
+                trace_window=trace_window,
+                timeline=None if timeline is None else {
+                    "interval": timeline,
+                    "words": [_ram_word(config, p.vmm_addr + VMM.offsets["state"])
+                              for p in system.partitions]})
+
+
+def elf_memories(path, config):
+    """The program read from the ELF at ``path``, and the memory words that load it: its
+    segments in RAM and its entry point in the boot ROM's jump slot."""
+    program = read_program(path, ram_base=RAM_BASE, ram_size=config.ram_size)
+    words = to_words(RAM_BASE, program.segments)
+    memories = {"h.soc.rom.mem": [(ENTRY_WORD, program.entry)]}
+    memories.update(_ram_memories(config, words))
+    return program, memories
+
+
+def system_memories(system, config):
+    """The memory words of a built system: its boot ROM and its image slices in RAM."""
     words = {}
     for base, data in system.ram.items():
         words.update(to_words(RAM_BASE, [(base, data)]))
     memories = {"h.soc.rom.mem": list(enumerate(system.rom))}
     memories.update(_ram_memories(config, {i: w for i, w in words.items() if w}))
-    return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
-                progress=progress, until=list(until), peek=list(peek),
-                typed=(typed, typed_after), interactive=interactive)
+    return memories
 
 
 def system_config(system):
@@ -153,9 +185,22 @@ def _ram_word(config, address):
 
 
 def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, retire=None,
-         until=(), peek=(), typed=("", ""), interactive=False):
+         until=(), peek=(), typed=("", ""), interactive=False, trace_window=None,
+         timeline=None):
     if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
         raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
+    if trace_window is not None:
+        if trace is None:
+            raise SimError("a trace window (--trace-from/--trace-to) needs a waveform file "
+                           "(--trace FILE)")
+        first, last = trace_window
+        for value in (first, last):
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise SimError(f"a trace window's cycles must be whole numbers >= 0, "
+                               f"not {value!r}")
+        if first is not None and last is not None and last < first:
+            raise SimError(f"the trace window ends (cycle {last}) before it starts "
+                           f"(cycle {first})")
     if trace is not None:
         kind = Path(trace).suffix.lower().lstrip(".")
         if kind not in ("vcd", "fst"):
@@ -183,11 +228,17 @@ def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, re
             "input": typed[0],
             "input_after": typed[1],
             "interactive": interactive,
+            "timeline": timeline,
         }
         (tmp / "run.json").write_text(json.dumps(run_cfg))
         test_args = []
         if trace is not None:
-            test_args = ["--trace", "--trace-file", str(Path(trace).resolve())]
+            test_args = ["--trace-file", str(Path(trace).resolve())]
+            first, last = trace_window or (None, None)
+            if first is not None:
+                test_args += ["--trace-from", str(first * CLOCK_PERIOD_PS)]
+            if last is not None:
+                test_args += ["--trace-to", str((last + 1) * CLOCK_PERIOD_PS)]
         _simulate(model, tmp, test_args)
         result_file = tmp / "result.json"
         if not result_file.exists():
@@ -197,7 +248,7 @@ def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, re
     return RunResult(reason=res["reason"], passed=passed, code=code, cycles=res["cycles"],
                      seconds=res["seconds"], output=res["output"],
                      divergence=res.get("divergence"), lockstep=res.get("lockstep"),
-                     checked=res.get("checked", 0),
+                     checked=res.get("checked", 0), timeline=res.get("timeline"),
                      peek=dict(zip(peek, res.get("peek", []))))
 
 

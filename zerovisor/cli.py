@@ -45,6 +45,18 @@ exit status: 0 finished (--until met, or --max-cycles reached without --until), 
 2 --max-cycles reached before --until, 130 interrupted.
 """
 
+BENCH_HELP = """\
+Run every benchmark (core CPI per kernel; a guest's overhead, SBI round trip, timer
+latency and boot cycles; interference between partitions; simulation speed), write one
+JSON record each (with commit, date, machine and load), print a summary beside the
+targets and draw the pictures (CPI per kernel, overhead bars, interference heatmap,
+simulation speed against harts). The full run takes several minutes.
+
+FPGA area comes from `python bench/area.py` (synthesis, minutes per design); its
+record is read here when present. Device interrupt latency and console throughput are
+not measured yet.
+"""
+
 DEFAULT_LAYOUT = Path(__file__).resolve().parent.parent / "examples" / "quad.toml"
 
 
@@ -94,12 +106,39 @@ def _parser():
                      "shell is ready (scripted sessions: ps, restart NAME, stop NAME, log; "
                      "Ctrl-A then a partition ID routes input to it)")
     sim.add_argument("--trace", metavar="FILE.vcd", type=Path,
-                     help="write a waveform of the whole run (VCD, or FST for .fst)")
+                     help="write a waveform of the run (VCD, or FST for .fst)")
+    _trace_window_options(sim)
+    sim.add_argument("--timeline", metavar="FILE.png", type=Path,
+                     help="draw what every hart did over the run (guest, VMM, boot "
+                     "firmware, idle in WFI, partition stopped) into a PNG")
+    sim.add_argument("--timeline-interval", type=_positive_int, default=1000, metavar="N",
+                     help="with --timeline: sample the harts every N cycles (default 1000)")
     sim.add_argument("--out", metavar="DIR", type=Path,
                      help="where to build the firmware and guests (default: the cache)")
     sim.add_argument("--quiet", action="store_true",
                      help="print only the verdict, not the partition table, the console "
                      "or progress")
+
+    bench = sub.add_parser("bench", help="run every benchmark; JSON, table, plots",
+                           description=BENCH_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench.add_argument("--quick", action="store_true",
+                       help="short versions (simulation speed on 1 hart only), written to "
+                       "build/bench-quick unless --out says otherwise; a smoke test, not "
+                       "figures to quote")
+    bench.add_argument("--only", action="append", metavar="NAME",
+                       choices=["core", "partition", "interference", "sim_speed"],
+                       help="run only this benchmark (repeat for more): core, partition, "
+                       "interference, sim_speed")
+    bench.add_argument("--out", metavar="DIR", type=Path,
+                       help="folder of the JSON records (default bench/results)")
+    bench.add_argument("--plots", metavar="DIR", type=Path,
+                       help="folder of the pictures (default bench/plots, or OUT/plots "
+                       "with --out or --quick)")
+    bench.add_argument("--report-only", action="store_true",
+                       help="run nothing: table and plots from the JSON already in OUT")
+    bench.add_argument("--readme", action="store_true",
+                       help="also rewrite the README's benchmark table from OUT")
 
     check = sub.add_parser("check", help="validate a layout file and show its partitions",
                            description="Validate a layout file and print its partition "
@@ -139,6 +178,31 @@ def _positive_int(text):
     return value
 
 
+def _cycle(text):
+    try:
+        value = int(text.replace("_", ""), 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, not {value}")
+    return value
+
+
+def _trace_window_options(parser):
+    parser.add_argument("--trace-from", type=_cycle, metavar="CYCLE",
+                        help="with --trace: start the waveform at this cycle (default 0)")
+    parser.add_argument("--trace-to", type=_cycle, metavar="CYCLE",
+                        help="with --trace: end the waveform at this cycle (default: the "
+                        "end); a window of a few thousand cycles opens quickly in "
+                        "GTKWave or Surfer")
+
+
+def _trace_window(args):
+    if args.trace_from is None and args.trace_to is None:
+        return None
+    return (args.trace_from, args.trace_to)
+
+
 def _run_options(parser):
     parser.add_argument("--max-cycles", type=_positive_int, metavar="N",
                         help="stop after N clock cycles (default: no limit)")
@@ -146,6 +210,7 @@ def _run_options(parser):
                         help="write a waveform of the whole run: VCD, or FST for a .fst "
                         "name where the lz4 headers are installed (slower; builds a "
                         "tracing model once)")
+    _trace_window_options(parser)
     parser.add_argument("--trace-retire", metavar="FILE", type=Path,
                         help="write every retired instruction to FILE as text (pc, "
                         "instruction, disassembly, register and memory effects)")
@@ -185,7 +250,8 @@ def _run(program, args, console):
             build_model(config, progress=_status(console))
     result = run_elf(program, max_cycles=args.max_cycles, trace=args.trace,
                      echo=not args.quiet, progress=None if args.quiet else _status(console),
-                     lockstep=args.lockstep, trace_retire=args.trace_retire, config=config)
+                     lockstep=args.lockstep, trace_retire=args.trace_retire, config=config,
+                     trace_window=_trace_window(args))
     sys.stdout.flush()
     if result.divergence:
         console.print(escape(result.divergence), highlight=False, soft_wrap=True)
@@ -355,6 +421,9 @@ def _sim_layout(args, console):
             typed = args.input.read_text()
         except (OSError, UnicodeDecodeError) as exc:
             raise ZerovisorError(f"--input {args.input}: cannot read it ({exc})") from None
+    if args.timeline is not None and args.timeline.suffix.lower() != ".png":
+        raise ZerovisorError(f"--timeline {args.timeline}: the picture is a PNG; name it "
+                             f"FILE.png")
     path = args.layout or DEFAULT_LAYOUT
     if args.layout is None and not path.is_file():
         raise ZerovisorError(f"no layout given and the default {path} is missing; "
@@ -384,15 +453,68 @@ def _sim_layout(args, console):
                       "then a partition ID routes them to a guest); Ctrl-C ends the run[/]")
     with _cbreak(interactive):
         result = run_system(system, max_cycles=args.max_cycles, until=args.until,
-                            trace=args.trace, echo=not args.quiet, progress=progress,
-                            typed=typed, interactive=interactive)
+                            trace=args.trace, trace_window=_trace_window(args),
+                            echo=not args.quiet, progress=progress,
+                            typed=typed, interactive=interactive,
+                            timeline=args.timeline_interval if args.timeline else None)
     sys.stdout.flush()
+    if args.timeline is not None:
+        from .timeline import draw_timeline, timeline_rows
+        rows = timeline_rows(system, result.timeline or [])
+        try:
+            draw_timeline(rows, args.timeline_interval, args.timeline,
+                          title=f"{path.name}: {result.cycles:,} cycles")
+        except OSError as exc:
+            raise ZerovisorError(f"--timeline {args.timeline}: cannot write it ({exc})") \
+                from None
+        console.print(f"timeline: {args.timeline} ({len(result.timeline or [])} samples)")
     ok = result.passed or (result.reason == "max-cycles" and not args.until)
     style = "green" if ok else "red"
     console.print(f"[bold {style}]{result.summary()}[/]", highlight=False)
     if ok:
         return 0
     return result.exit_status
+
+
+def _bench(args, console):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .bench import BENCH_DIR, SUITE, load_results, run_suite, summary_rows, update_readme
+    from .benchmeta import RESULTS
+    from .plots import make_plots
+    out = args.out or (BENCH_DIR.parent / "build" / "bench-quick" if args.quick else RESULTS)
+    plots = args.plots or (out / "plots" if (args.out or args.quick) else BENCH_DIR / "plots")
+    if not args.report_only:
+        count = len(args.only) if args.only else len(SUITE)
+        with Progress(TextColumn("[bold]bench[/]"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total} {task.description}"),
+                      TimeElapsedColumn(), console=console, transient=False) as bar:
+            task = bar.add_task("starting", total=count)
+
+            def progress(line):
+                bar.console.print(f"  {escape(str(line))}", highlight=False)
+
+            def done(name, seconds):
+                bar.update(task, advance=1, description=f"{name} done in {seconds:.0f} s")
+
+            run_suite(quick=args.quick, out=out, only=args.only, progress=progress,
+                      done=done)
+    results = load_results(out)
+    if not results:
+        raise ZerovisorError(f"no benchmark records in {out}")
+    table = Table(title=f"benchmarks ({out})")
+    for column in ("benchmark", "target", "measured"):
+        table.add_column(column)
+    for name, target, measured, _ in summary_rows(results):
+        table.add_row(name, target, measured)
+    console.print(table)
+    for path in make_plots(results, plots):
+        console.print(f"plot: {path}")
+    if args.readme:
+        update_readme(results)
+        console.print("README.md: benchmark table updated")
+    return 0
 
 
 @contextmanager
@@ -432,6 +554,8 @@ def main(argv=None):
             return _memmap(args)
         if args.command == "sim":
             return _sim_layout(args, console)
+        if args.command == "bench":
+            return _bench(args, console)
     except ZerovisorError as exc:
         console.print(f"[bold red]zerovisor: error:[/] {escape(str(exc))}", highlight=False,
                       soft_wrap=True)

@@ -77,6 +77,8 @@ class Core(wiring.Component):
     resv_valid: Out(1)
     resv_addr: Out(30)
     resv_kill: In(1)
+    # what the hart is doing, for timelines: privilege (1:0), V (2), asleep in WFI (3)
+    state: Out(4)
 
     def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
@@ -296,6 +298,7 @@ class Core(wiring.Component):
         intr_seen = Signal()
         order = Signal(64)
         wfi_wait = Signal()
+        m.d.comb += self.state.eq(Cat(csr.priv, csr.virt, wfi_wait))
 
         e_fin = Signal()         # E's instruction is finished, if its bus request is taken
         e_done = Signal()        # E's instruction leaves E this cycle

@@ -62,3 +62,28 @@ def test_writing_a_read_only_csr_is_illegal_even_in_m_mode():
 def test_bad_hartid_is_refused():
     with pytest.raises(ValueError, match="hartid must be a non-negative integer"):
         CSRFile(hartid=-1)
+
+
+def test_hpm_counters_exist_and_read_zero_around_the_named_counters():
+    """Numbers 3 to 31 of each hpm kind exist and read zero; the reserved numbers beside
+    cycle, time and instret (matched before the hpm patterns) stay illegal."""
+    dut = CSRFile(hext=True)
+    hpm = [base - 3 + n for base in (Csr.MHPMEVENT3, Csr.MHPMCOUNTER3, Csr.MHPMCOUNTER3H,
+                                    Csr.HPMCOUNTER3, Csr.HPMCOUNTER3H) for n in range(3, 32)]
+    holes = [0x321, 0x322, 0xB01, 0xB81, 0xB20, 0xBA0, 0xC20, 0xCA0]
+    named = [Csr.MCOUNTINHIBIT, Csr.MCYCLE, Csr.MINSTRET, Csr.MCYCLEH, Csr.CYCLE,
+             Csr.TIME, Csr.INSTRET, Csr.TIMEH, Csr.MSCRATCH]
+    seen = {}
+
+    async def body(ctx):
+        for addr in hpm + holes + named:
+            ctx.set(dut.addr, addr)
+            seen[addr] = (ctx.get(dut.illegal), ctx.get(dut.rdata))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(body)
+    sim.run()
+    assert all(seen[a] == (0, 0) for a in hpm), [hex(a) for a in hpm if seen[a] != (0, 0)]
+    assert all(seen[a][0] for a in holes), [hex(a) for a in holes if not seen[a][0]]
+    assert not any(seen[a][0] for a in named)

@@ -146,6 +146,30 @@ def test_trace_writes_a_vcd_waveform(tmp_path, zerovisor):
     assert "$enddefinitions" in text and "uart_strobe" in text
 
 
+def test_trace_window_keeps_only_its_cycles(tmp_path, zerovisor):
+    from zerovisor.sim.build import CLOCK_PERIOD_PS
+    elf = demo_elf(tmp_path)
+    wave = tmp_path / "window.vcd"
+    run = zerovisor("run-elf", elf, "--trace", wave, "--trace-from", "200",
+                    "--trace-to", "699", "--max-cycles", "20000", "--quiet")
+    assert run.returncode == 0, run.stderr
+    times = [int(line[1:]) for line in wave.read_text(errors="replace").splitlines()
+             if line.startswith("#")]
+    assert times and min(times) >= 200 * CLOCK_PERIOD_PS
+    assert max(times) <= 700 * CLOCK_PERIOD_PS
+    assert len(times) >= 500   # at least one timestamp per cycle of the window
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--trace-from", "10"], "needs a waveform file"),
+    (["--trace", "w.vcd", "--trace-from", "10", "--trace-to", "5"], "ends (cycle 5) before"),
+])
+def test_trace_window_errors_are_clear(tmp_path, zerovisor, args, message):
+    run = zerovisor("run-elf", demo_elf(tmp_path), *args)
+    assert run.returncode == 1
+    assert message in run.stderr and "Traceback" not in run.stderr
+
+
 def test_fst_trace_works_or_names_what_is_missing(tmp_path, zerovisor):
     from zerovisor.sim.build import fst_supported
     elf = demo_elf(tmp_path)

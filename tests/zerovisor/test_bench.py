@@ -1,0 +1,82 @@
+"""`zerovisor bench`: the quick suite end to end (JSON with every metric, the plots), the
+report from recorded results, the README's generated table, and the error paths."""
+
+import json
+import struct
+
+import pytest
+
+from zerovisor.bench import (
+    load_results,
+    markdown_table,
+    missing_metrics,
+    summary_rows,
+    update_readme,
+)
+from zerovisor.benchmeta import RESULTS
+from zerovisor.cli import main
+from zerovisor.errors import ZerovisorError
+from zerovisor.plots import DPI, SIZE, make_plots
+
+
+def png_size(path):
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_quick_bench_writes_every_metric_and_the_plots(tmp_path):
+    assert main(["bench", "--quick", "--out", str(tmp_path)]) == 0
+    results = load_results(tmp_path)
+    assert set(results) == {"core", "partition", "interference", "sim_speed"}
+    assert missing_metrics(results) == []
+    for record in results.values():
+        assert record["quick"] is True and record["machine"]["cores"] >= 1
+    speed = results["sim_speed"]["crc"][0]
+    assert speed["cocotb_mcycles_per_second"] > 0 and speed["native_mcycles_per_second"] > 0
+    plots = sorted(p.name for p in (tmp_path / "plots").glob("*.png"))
+    assert plots == ["cpi.png", "interference.png", "overhead.png", "sim_speed.png"]
+    for name in plots:
+        assert png_size(tmp_path / "plots" / name) == (SIZE[0] * DPI, SIZE[1] * DPI)
+
+
+def test_report_only_draws_from_recorded_results(tmp_path, capsys):
+    for name in ("core", "partition"):
+        (tmp_path / f"{name}.json").write_text((RESULTS / f"{name}.json").read_text())
+    assert main(["bench", "--report-only", "--out", str(tmp_path)]) == 0
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == ["cpi.png",
+                                                                       "overhead.png"]
+
+
+def test_report_only_with_no_records_is_a_clear_error(tmp_path, capsys):
+    assert main(["bench", "--report-only", "--out", str(tmp_path)]) == 1
+    assert "no benchmark records in" in capsys.readouterr().err
+
+
+def test_an_unknown_benchmark_name_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        main(["bench", "--only", "nonsense"])
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_readme_table_is_replaced_between_its_markers(tmp_path):
+    results = load_results(RESULTS)
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- bench-table:begin -->\nold\n<!-- bench-table:end -->\nend\n")
+    text = update_readme(results, readme)
+    assert "old" not in text and text.startswith("intro\n") and text.endswith("end\n")
+    assert markdown_table(summary_rows(results)) in text
+    assert "SBI round trip" in text and "≤ 100 cycles" in text
+
+
+def test_readme_without_markers_is_a_clear_error(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("no table here\n")
+    with pytest.raises(ZerovisorError, match="markers"):
+        update_readme({}, readme)
+    assert readme.read_text() == "no table here\n"
+
+
+def test_plots_skip_what_has_no_record(tmp_path):
+    core = json.loads((RESULTS / "core.json").read_text())
+    assert [p.name for p in make_plots({"core": core}, tmp_path)] == ["cpi.png"]
