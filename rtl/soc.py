@@ -130,14 +130,14 @@ class SoC(wiring.Component):
 
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
                                       init=self.rom_init if self.rom_init is not None
-                                      else boot_rom(self.entry))
+                                      else boot_rom(self.entry), sim=self.sim)
         bank_size = self.ram_size // self.banks
         bank_words = bank_size // 4
         bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]
         banks = []
         for b, name in enumerate(bank_names):
             init = self.ram_init[b * bank_words:(b + 1) * bank_words]
-            m.submodules[name] = bank = SRAM(size=bank_size, init=init)
+            m.submodules[name] = bank = SRAM(size=bank_size, init=init, sim=self.sim)
             banks.append(bank)
         divisor = max(1, round(self.clock_hz / (16 * 115200)))
         uarts = []

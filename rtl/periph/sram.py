@@ -1,12 +1,22 @@
 """On-chip memory with one bus port per initiator: RAM and the boot ROM."""
 
-from amaranth import Module
+import hashlib
+
+from amaranth import ClockSignal, Instance, Module, ResetSignal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In
 
 from ..bus import BusSignature
 
-__all__ = ["SRAM"]
+__all__ = ["SRAM", "verilog_sources"]
+
+# Verilog modules of the SRAMs elaborated for simulation, by module name.
+_VERILOG = {}
+
+
+def verilog_sources(text):
+    """The Verilog of every simulation SRAM that ``text`` (a design's Verilog) uses."""
+    return [source for name, source in sorted(_VERILOG.items()) if name in text]
 
 
 class SRAM(wiring.Component):
@@ -14,8 +24,7 @@ class SRAM(wiring.Component):
 
     Every port reads; port 0 is the only one that writes (the data side), the others are
     instruction ports. Each port takes a request every cycle and answers it on the next,
-    as block RAM does. In simulation the array is the instance ``mem`` of this module, which
-    the loader writes through VPI.
+    as block RAM does.
 
     Parameters
     ----------
@@ -27,9 +36,14 @@ class SRAM(wiring.Component):
         ``False`` makes a ROM: writes are answered with ``err``.
     init : list of int
         Initial words.
+    sim : bool
+        Elaborate as an instance of a plain Verilog module (see :func:`verilog_sources`)
+        whose array ``mem`` the simulator's loader writes through VPI. Amaranth's own
+        memory spells out the initial value of every bit, which made generating the
+        Verilog of a 512 KiB SoC take most of a minute; this takes none of it.
     """
 
-    def __init__(self, *, size, ports=2, writable=True, init=()):
+    def __init__(self, *, size, ports=2, writable=True, init=(), sim=False):
         if not isinstance(size, int) or size < 4 or size & (size - 1):
             raise ValueError(f"size must be a power of two of at least 4 bytes, not {size!r}")
         if not isinstance(ports, int) or ports < 1:
@@ -38,6 +52,7 @@ class SRAM(wiring.Component):
             raise ValueError(f"init has {len(init)} words, more than the {size // 4} that fit")
         self.size = size
         self.writable = writable
+        self.sim = sim
         self._init = list(init)
         self._addr_width = max(1, (size // 4 - 1).bit_length())
         super().__init__({
@@ -46,6 +61,8 @@ class SRAM(wiring.Component):
         self.ports = ports
 
     def elaborate(self, platform):
+        if self.sim:
+            return self._instance()
         m = Module()
         m.submodules.mem = mem = memory.Memory(shape=32, depth=self.size // 4, init=self._init)
         if self.writable:
@@ -70,3 +87,57 @@ class SRAM(wiring.Component):
                     wp.en.eq((bus.cyc & bus.we).replicate(4) & bus.sel),
                 ]
         return m
+
+    # --- simulation ------------------------------------------------------------------------
+    def _instance(self):
+        name = self._module_name()
+        _VERILOG.setdefault(name, self._verilog(name))
+        ports = {"i_clk": ClockSignal(), "i_rst": ResetSignal()}
+        for i in range(self.ports):
+            bus = getattr(self, f"bus{i}")
+            ports |= {f"i_cyc{i}": bus.cyc, f"i_we{i}": bus.we, f"i_adr{i}": bus.adr,
+                      f"o_dat_r{i}": bus.dat_r, f"o_ack{i}": bus.ack, f"o_err{i}": bus.err}
+            if i == 0 and self.writable:
+                ports |= {"i_sel0": bus.sel, "i_dat_w0": bus.dat_w}
+        return Instance(name, **ports)
+
+    def _module_name(self):
+        init = hashlib.sha256(repr(self._init).encode()).hexdigest()[:8] if any(self._init) \
+            else "0"
+        return (f"zv_sram_w{self.size // 4}_p{self.ports}_{'rw' if self.writable else 'ro'}"
+                f"_i{init}")
+
+    def _verilog(self, name):
+        aw, depth = self._addr_width, self.size // 4
+        ports = ["input clk", "input rst"]
+        body = []
+        if self.writable:
+            body.append("  wire [3:0] wen = {4{cyc0 & we0}} & sel0;")
+        for i in range(self.ports):
+            ports += [f"input cyc{i}", f"input we{i}", f"input [{aw - 1}:0] adr{i}",
+                      f"output reg [31:0] dat_r{i}", f"output reg ack{i}",
+                      f"output reg err{i}"]
+            refuse = "1'b0" if i == 0 and self.writable else f"we{i}"
+            body += [
+                "  always @(posedge clk) begin",
+                f"    ack{i} <= rst ? 1'b0 : cyc{i} & ~{refuse};",
+                f"    err{i} <= rst ? 1'b0 : cyc{i} & {refuse};",
+                f"    if (cyc{i}) dat_r{i} <= mem[adr{i}];" if i or not self.writable else
+                # the data port reads what it writes in the same cycle (byte lanes)
+                "    if (cyc0) dat_r0 <= {" + ", ".join(
+                    f"wen[{b}] ? dat_w0[{8 * b + 7}:{8 * b}] : mem[adr0][{8 * b + 7}:{8 * b}]"
+                    for b in (3, 2, 1, 0)) + "};",
+                "  end",
+            ]
+        if self.writable:
+            ports += ["input [3:0] sel0", "input [31:0] dat_w0"]
+            body += ["  always @(posedge clk) begin"]
+            body += [f"    if (wen[{b}]) mem[adr0][{8 * b + 7}:{8 * b}] <= "
+                     f"dat_w0[{8 * b + 7}:{8 * b}];" for b in range(4)]
+            body += ["  end"]
+        init = [f"    mem[{i}] = 32'h{w:08x};" for i, w in enumerate(self._init) if w]
+        if init:
+            body += ["  initial begin", *init, "  end"]
+        return "\n".join([
+            f"module {name} (", "  " + ",\n  ".join(ports), ");",
+            f"  reg [31:0] mem [0:{depth - 1}];", *body, "endmodule", ""])
