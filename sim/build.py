@@ -81,7 +81,7 @@ def _vlt():
 
 _VERILATOR_ARGS = [
     "--timing", "-O3", "--x-assign", "0", "--x-initial", "0", "-Wno-fatal",
-    "-CFLAGS", "-fcoroutines",
+    "-CFLAGS", "-fcoroutines -DVL_USER_FINISH",
 ]
 # The model's per-cycle code at -O2 (-Os, Verilator's default, ran 15 % slower; -O3 no
 # faster); its run-once construction code at -O0, which halves the C++ compile time.

@@ -17,6 +17,12 @@
 #include "verilated.h"
 #include "verilated_vpi.h"
 
+// $finish (cocotb ends a run with it) without Verilator's "- :0: Verilog $finish" line
+// on the user's console (the model is built with VL_USER_FINISH).
+void vl_finish(const char *, int, const char *) {
+    Verilated::threadContextp()->gotFinish(true);
+}
+
 static vpiHandle handle(const std::string &name) {
     vpiHandle h = vpi_handle_by_name(const_cast<char *>(name.c_str()), nullptr);
     if (!h) {
@@ -53,6 +59,9 @@ int main(int argc, char **argv) {
     ctx->commandArgs(argc, argv);
     auto top = std::make_unique<Vtop>(ctx.get(), "");
     const std::string root = "zv_sim.";
+    // The first evaluation runs the initial blocks (max_cycles' initial value among them):
+    // write the inputs after it, as cocotb does.
+    top->eval();
 
     FILE *load = std::fopen(argv[1], "r");
     if (!load) {

@@ -31,6 +31,12 @@ using Trace = VerilatedVcdC;
 
 extern "C" void vlog_startup_routines_bootstrap(void);
 
+// $finish (cocotb ends a run with it) without Verilator's "- :0: Verilog $finish" line
+// on the user's console (the model is built with VL_USER_FINISH).
+void vl_finish(const char *, int, const char *) {
+    Verilated::threadContextp()->gotFinish(true);
+}
+
 static vluint64_t now = 0;
 double sc_time_stamp() { return (double)now; }
 
