@@ -40,6 +40,10 @@ def test_quick_bench_writes_every_metric_and_the_plots(tmp_path):
         assert png_size(tmp_path / "plots" / name) == (SIZE[0] * DPI, SIZE[1] * DPI)
 
 
+def test_the_recorded_results_have_every_metric():
+    assert missing_metrics(load_results(RESULTS)) == []
+
+
 def test_report_only_draws_from_recorded_results(tmp_path, capsys):
     for name in ("core", "partition"):
         (tmp_path / f"{name}.json").write_text((RESULTS / f"{name}.json").read_text())
@@ -62,9 +66,9 @@ def test_an_unknown_benchmark_name_is_refused(capsys):
 def test_readme_table_is_replaced_between_its_markers(tmp_path):
     results = load_results(RESULTS)
     readme = tmp_path / "README.md"
-    readme.write_text("intro\n<!-- bench-table:begin -->\nold\n<!-- bench-table:end -->\nend\n")
+    readme.write_text("intro\n<!-- bench-table:begin -->\nSTALE\n<!-- bench-table:end -->\nend\n")
     text = update_readme(results, readme)
-    assert "old" not in text and text.startswith("intro\n") and text.endswith("end\n")
+    assert "STALE" not in text and text.startswith("intro\n") and text.endswith("end\n")
     assert markdown_table(summary_rows(results)) in text
     assert "SBI round trip" in text and "≤ 100 cycles" in text
 
