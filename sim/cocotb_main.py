@@ -65,6 +65,7 @@ async def run(dut):
         "cycles": int(dut.cycles.value),
         "load_seconds": load_seconds,
         "output": console.text(),
+        "output_bytes": len(console.output),
     })
     with open(cfg["result"], "w") as f:
         json.dump(result, f)

@@ -41,6 +41,7 @@ class RunResult:
     checked: int = 0
     # with a timeline: [hart_state, [watched words]] every ``interval`` cycles
     timeline: list | None = None
+    output_bytes: int = 0           # all the UART printed (``output`` keeps the last 64 KiB)
 
     @property
     def exit_status(self):
@@ -249,6 +250,7 @@ def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, re
                      seconds=res["seconds"], output=res["output"],
                      divergence=res.get("divergence"), lockstep=res.get("lockstep"),
                      checked=res.get("checked", 0), timeline=res.get("timeline"),
+                     output_bytes=res.get("output_bytes", 0),
                      peek=dict(zip(peek, res.get("peek", []))))
 
 

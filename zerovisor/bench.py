@@ -23,6 +23,7 @@ SUITE = [
     ("kernels.py", "core CPI per kernel"),
     ("partition.py", "guest overhead, SBI round trip, timer latency, boot cycles"),
     ("interference.py", "interference between partitions"),
+    ("console.py", "console throughput through the control partition"),
     ("sim_speed.py", "simulation speed, cocotb and native"),
 ]
 
@@ -101,6 +102,11 @@ def summary_rows(results):
     if inter:
         rows.append(("victim slowdown, others hammering own banks and devices", "≤ 1 %",
                      _pct(inter["slowdown_percent"]), "interference"))
+    console = results.get("console")
+    if console:
+        rows.append(("console through the control partition (a flooding guest)", "",
+                     (f"{console['bytes_per_mcycle']:,} bytes per M cycles, "
+                     f"{console['flood_drops']} dropped"), "console"))
     speed = results.get("sim_speed")
     if speed:
         for row in speed.get("crc", []):
@@ -153,6 +159,7 @@ def missing_metrics(results):
         "partition": ["overhead_percent_all_kernels", "sbi_round_trip_cycles",
                       "timer_latency_ticks", "boot_cycles_quad"],
         "interference": ["slowdown_percent", "same_bank_slowdown_percent"],
+        "console": ["bytes_per_mcycle", "flood_drops"],
         "sim_speed": ["crc"],
     }
     common = ["commit", "date", "machine", "load_average"]

@@ -47,14 +47,15 @@ exit status: 0 finished (--until met, or --max-cycles reached without --until), 
 
 BENCH_HELP = """\
 Run every benchmark (core CPI per kernel; a guest's overhead, SBI round trip, timer
-latency and boot cycles; interference between partitions; simulation speed), write one
+latency and boot cycles; interference between partitions; console throughput through
+the control partition; simulation speed), write one
 JSON record each (with commit, date, machine and load), print a summary beside the
 targets and draw the pictures (CPI per kernel, overhead bars, interference heatmap,
 simulation speed against harts). The full run takes several minutes.
 
 FPGA area comes from `python bench/area.py` (synthesis, minutes per design); its
-record is read here when present. Device interrupt latency and console throughput are
-not measured yet.
+record is read here when present. Device interrupt latency is not measured yet (the
+boot firmware does not route the PLIC).
 """
 
 DEFAULT_LAYOUT = Path(__file__).resolve().parent.parent / "examples" / "quad.toml"
@@ -127,9 +128,10 @@ def _parser():
                        "build/bench-quick unless --out says otherwise; a smoke test, not "
                        "figures to quote")
     bench.add_argument("--only", action="append", metavar="NAME",
-                       choices=["core", "partition", "interference", "sim_speed"],
+                       choices=["core", "partition", "interference", "console",
+                                "sim_speed"],
                        help="run only this benchmark (repeat for more): core, partition, "
-                       "interference, sim_speed")
+                       "interference, console, sim_speed")
     bench.add_argument("--out", metavar="DIR", type=Path,
                        help="folder of the JSON records (default bench/results)")
     bench.add_argument("--plots", metavar="DIR", type=Path,
