@@ -1,14 +1,15 @@
 """The SoC on a board: the board's clock through an ECP5 PLL to the SoC's clock, reset
 from a button (held until the PLL locks), UART0 on the board's USB serial port, one LED
-per partition, and the firmware image preloaded into RAM."""
+per partition (blinking while the partition's guest runs), and the firmware image
+preloaded into RAM."""
 
-from amaranth import ClockDomain, ClockSignal, Elaboratable, Instance, Module, Signal
+from amaranth import Cat, ClockDomain, ClockSignal, Elaboratable, Instance, Module, Mux, Signal
 from amaranth.build import ResourceError
 from amaranth.lib import io
 
 from ..rtl.soc import SoC
 
-__all__ = ["BoardTop", "ecp5_pll"]
+__all__ = ["BoardTop", "PartitionLeds", "ecp5_pll"]
 
 VCO_MIN, VCO_MAX = 400e6, 800e6       # EHXPLLL's VCO range
 PFD_MIN = 3.125e6
@@ -37,6 +38,42 @@ def ecp5_pll(f_in, f_out):
     return best[1:]
 
 
+class PartitionLeds(Elaboratable):
+    """One LED per partition, blinking (``half_period`` cycles on, as many off) while some
+    hart of the partition has run in VS or VU mode during the previous half period: a
+    running guest, even one that waits for its timer, keeps its LED blinking; a stopped
+    partition (its harts parked by its VMM) or one whose harts never leave the VMM goes
+    dark. The harts' modes come from the SoC's ``hart_state``.
+
+    ``partition_harts`` lists each partition's harts.
+    """
+
+    def __init__(self, partition_harts, half_period):
+        self.partition_harts = [list(h) for h in partition_harts]
+        self.half_period = half_period
+        harts = max((h for hs in self.partition_harts for h in hs), default=0) + 1
+        self.hart_state = Signal(4 * harts)
+        self.leds = Signal(len(self.partition_harts))
+
+    def elaborate(self, platform):
+        m = Module()
+        count = Signal(range(self.half_period))
+        beat = Signal()
+        end = count == self.half_period - 1
+        m.d.sync += count.eq(Mux(end, 0, count + 1))
+        with m.If(end):
+            m.d.sync += beat.eq(~beat)
+        for p, harts in enumerate(self.partition_harts):
+            in_guest = Cat(self.hart_state[4 * h + 2] for h in harts).any() if harts else 0
+            seen, shown = Signal(name=f"seen{p}"), Signal(name=f"shown{p}")
+            with m.If(end):
+                m.d.sync += [shown.eq(seen | in_guest), seen.eq(0)]
+            with m.Elif(in_guest):
+                m.d.sync += seen.eq(1)
+            m.d.comb += self.leds[p].eq(beat & shown)
+        return m
+
+
 class BoardTop(Elaboratable):
     """Parameters
     ----------
@@ -47,16 +84,18 @@ class BoardTop(Elaboratable):
         RAM words to preload (each partition's image slice).
     rom_init : list of int or None
         The boot ROM (boot firmware, VMM and the layout's tables).
-    partitions : int
-        LEDs to drive, one per partition (as many as the board has).
+    partition_harts : list of lists of int
+        Each partition's harts: one LED a partition (as many as the board has), see
+        :class:`PartitionLeds`. Default: one partition on hart 0.
     """
 
-    def __init__(self, board, soc_params, *, ram_init=(), rom_init=None, partitions=1):
+    def __init__(self, board, soc_params, *, ram_init=(), rom_init=None,
+                 partition_harts=((0,),)):
         self.board = board
         self.soc_params = dict(soc_params)
         self.ram_init = list(ram_init)
         self.rom_init = rom_init
-        self.partitions = partitions
+        self.partition_harts = [list(h) for h in partition_harts]
 
     def elaborate(self, platform):
         m = Module()
@@ -99,19 +138,14 @@ class BoardTop(Elaboratable):
         m.submodules.uart_rx = rx = io.Buffer("i", uart.rx)
         m.d.comb += [tx.o.eq(soc.uart_tx[0]), soc.uart_rx[0].eq(rx.i)]
 
-        # One LED per partition. Until the VMM has a heartbeat to show (the boot firmware
-        # issue), the first blinks at about 1 Hz to show the clock runs and the others
-        # stay dark.
-        blink = Signal(range(int(achieved)))
-        beat = Signal()
-        m.d.sync += blink.eq(blink + 1)
-        with m.If(blink == int(achieved) // 2 - 1):
-            m.d.sync += [blink.eq(0), beat.eq(~beat)]
-        for p in range(self.partitions):
+        # One LED per partition, blinking at about 1 Hz while its guest runs.
+        m.submodules.leds = leds = PartitionLeds(self.partition_harts, int(achieved) // 2)
+        m.d.comb += leds.hart_state.eq(soc.hart_state)
+        for p in range(len(self.partition_harts)):
             try:
                 led = platform.request(self.board.leds, p, dir="-")
             except ResourceError:   # the board has fewer LEDs than partitions
                 break
             m.submodules[f"led{p}"] = buf = io.Buffer("o", led.r if self.board.rgb else led)
-            m.d.comb += buf.o.eq(beat if p == 0 else 0)
+            m.d.comb += buf.o.eq(leds.leds[p])
         return m

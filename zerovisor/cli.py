@@ -404,7 +404,7 @@ def _build(args, console):
         return 2
     platform = board.make_platform()
     top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
-                   partitions=len(plan.partitions))
+                   partition_harts=[p.harts for p in plan.partitions])
     with console.status(f"[cyan]synthesizing, placing and routing for {board.name} "
                         f"(several minutes)"):
         platform.build(top, name="zerovisor", build_dir=str(folder),

@@ -15,7 +15,7 @@ def test_every_board_elaborates_the_soc_with_its_pins(name):
     board = get_board(name)
     platform = board.make_platform()
     top = BoardTop(board, {"harts": 1, "ram_size": 16 << 10, "clock_hz": 50_000_000},
-                   partitions=2)
+                   partition_harts=[[0], []])
     plan = platform.prepare(top, name="zerovisor")
     lpf = plan.files["zerovisor.lpf"]
     uart = platform.resources["uart", 0]
@@ -93,3 +93,30 @@ def test_a_board_image_preloads_the_layouts_rom_and_ram(tmp_path):
     from zerovisor.rtl.soc import SoC
     soc = SoC(rom_init=system.rom, ram_init=words, **system.params)
     assert soc.rom_init[:4] == system.rom[:4] and soc.ram_init[first] == words[first]
+
+
+def test_partition_leds_blink_while_their_guests_run():
+    """Hart 0's guest always runs, hart 2's (partition 1, with hart 1) only at first,
+    hart 3's VMM never enters its guest."""
+    from amaranth.sim import Simulator
+
+    from zerovisor.boards.top import PartitionLeds
+    GUEST, VMM = 0b0101, 0b0001            # V=1 in S-mode; V=0 in S-mode
+    dut = PartitionLeds([[0], [1, 2], [3]], half_period=4)
+    seen = []
+
+    async def bench(ctx):
+        for cycle in range(48):
+            h2 = GUEST if cycle < 8 else VMM
+            ctx.set(dut.hart_state, GUEST | VMM << 4 | h2 << 8 | VMM << 12)
+            await ctx.tick()
+            seen.append(ctx.get(dut.leds))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    sim.add_testbench(bench)
+    sim.run()
+    led = [[v >> p & 1 for v in seen] for p in range(3)]
+    assert 0 < sum(led[0][8:]) < 40 and led[0][8:] != [1] * 40     # blinking, not stuck on
+    assert sum(led[1][:16]) > 0 and sum(led[1][24:]) == 0            # then dark
+    assert sum(led[2]) == 0                                          # never lit
