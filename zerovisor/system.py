@@ -230,6 +230,9 @@ def checker_grants(plan, parts, banks):
             grants[dev.upper()].append((_device_base(plan, dev), 0x1000, R | W, me))
         for hart in p.plan.harts:
             grants["CLINT"].append((_region(plan, "CLINT").base + 4 * hart, 4, R | W, me))
+        if _routed(plan, p.plan):
+            for hart in p.plan.harts:
+                grants["PLIC"].append((plic_context_page(plan, hart), PAGE, R | W, me))
         grants["DOORBELL"].append((_doorbell(plan, "ACK", p.plan.pid), PAGE, R | W, me))
     for c in plan.channels:
         a, b = (next(p.plan.pid for p in parts if p.plan.name == end) for end in c.ends)
@@ -276,6 +279,62 @@ def _doorbell(plan, kind, pid):
     return _region(plan, "DOORBELL").base + DOORBELL_REGS.offset(kind) + 0x1000 * pid
 
 
+# ---- the PLIC -----------------------------------------------------------------------------
+
+def plic_routes(plan):
+    """``{source: [contexts]}``: each device a guest partition owns interrupts the guest
+    context of every hart of that partition (so its guest, with no VMM on the path)."""
+    from .rtl.memmap import IRQS
+    from .rtl.periph.plic import context
+    routes = {}
+    for p in plan.partitions:
+        if not _routed(plan, p):
+            continue
+        for dev in p.devices:
+            if dev.upper() in IRQS:
+                routes[IRQS[dev.upper()]] = [context(h, "guest") for h in p.harts]
+    return routes
+
+
+def _routed(plan, p):
+    """Whether partition ``p``'s devices interrupt its guest (and so it sees the PLIC): a
+    guest partition owning a device with an interrupt. The control partition polls its
+    UART; its VMM reserve has no room for one more G-stage table."""
+    from .rtl.memmap import IRQS
+    return p.role != "control" and any(dev.upper() in IRQS for dev in p.devices)
+
+
+def plic_writes(plan):
+    """The boot firmware's PLIC writes: priority 1 for every routed source, and each
+    context's enables. Nothing else may write these registers after the lock (no
+    partition is granted the priority or enable pages)."""
+    from .rtl.periph.plic import PLIC_REGS
+    base = _region(plan, "PLIC").base
+    writes, enables = [], {}
+    for source, contexts in sorted(plic_routes(plan).items()):
+        writes.append((base + PLIC_REGS.offset("PRIORITY") + 4 * source, 1))
+        for c in contexts:
+            enables[c] = enables.get(c, 0) | 1 << source
+    writes += [(base + PLIC_REGS.offset("ENABLE") + 0x80 * c, mask)
+               for c, mask in sorted(enables.items())]
+    return writes
+
+
+def plic_context_page(plan, hart):
+    """Physical page of ``hart``'s guest context: its threshold and claim/complete."""
+    from .rtl.periph.plic import PLIC_REGS, context
+    return _region(plan, "PLIC").base + PLIC_REGS.offset("THRESHOLD") + \
+        0x1000 * context(hart, "guest")
+
+
+def guest_plic_page(plan, vcpu):
+    """Where a guest finds vCPU ``vcpu``'s context page: QEMU ``virt``'s numbering, the
+    S-mode context of hart ``vcpu`` (context ``2 vcpu + 1``)."""
+    from .rtl.periph.plic import PLIC_REGS
+    return _region(plan, "PLIC").base + PLIC_REGS.offset("THRESHOLD") + \
+        0x1000 * (2 * vcpu + 1)
+
+
 def _checker_writes(plan, grants, banks):
     """The boot firmware's write list: every entry, the other harts' wake-up (msip), then
     every lock (the control block's own last: the other harts wait for it)."""
@@ -296,6 +355,7 @@ def _checker_writes(plan, grants, banks):
                        (at + 8, perm | (mask << 8))]
     if problems:
         raise LayoutError([f"{plan.source or 'layout'}: {p}" for p in problems])
+    writes += plic_writes(plan)
     clint = _region(plan, "CLINT").base
     writes += [(clint + 4 * h, 1) for p in plan.partitions for h in p.harts if h != 0]
     lock_last = sorted(range(len(targets)), key=lambda t: targets[t] == LOCK_SLOT)
@@ -389,6 +449,10 @@ def _map_partitions(plan, parts):
         for dev in p.devices:
             base = _device_base(plan, dev)
             part.mappings.append((base, base, PAGE, R | W))
+        if _routed(plan, p):
+            for vcpu, hart in enumerate(p.harts):
+                part.mappings.append((guest_plic_page(plan, vcpu),
+                                      plic_context_page(plan, hart), PAGE, R | W))
         for c, gpa in p.channels:
             chan = chans[c]
             peer = index[chan.ends[1] if chan.ends[0] == p.name else chan.ends[0]]

@@ -27,6 +27,7 @@ typedef struct zv_vcpu vcpu_t;
 #define HSTATUS_SPV (1u << 7)
 #define HSTATUS_SPVP (1u << 8)
 #define HSTATUS_TRAPS (7u << 20)        /* VTVM, VTW, VTSR */
+#define HSTATUS_VGEIN1 (1u << 12)       /* VGEIN = 1: the PLIC's guest context is VSEIP */
 /* hedeleg: the guest's own exceptions (not its ecalls to us, nor guest-page faults) */
 #define HEDELEG 0xb1ffu
 
@@ -195,8 +196,9 @@ static void enter_guest(vcpu_t *v, uint32_t pc, uint32_t a0, uint32_t a1)
     csr_write(vsatp, 0);
     csr_write(vstvec, 0);
     csr_write(vsscratch, 0);
+    csr_write(hgeie, 2);     /* guest external interrupt 1 is the guest's; hie.SGEIE stays 0 */
     csr_clear(hstatus, HSTATUS_TRAPS);
-    csr_set(hstatus, HSTATUS_SPV | HSTATUS_SPVP);
+    csr_set(hstatus, HSTATUS_SPV | HSTATUS_SPVP | HSTATUS_VGEIN1);
     csr_clear(sstatus, SSTATUS_SPIE | SSTATUS_SIE);
     csr_set(sstatus, SSTATUS_SPP);
     csr_write(sepc, pc);

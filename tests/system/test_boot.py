@@ -136,6 +136,18 @@ def test_hsm_starts_the_second_hart_of_a_two_hart_partition(tmp_path):
     assert states["compute"] == (STATE["running"], 1)
 
 
+@pytest.mark.xdist_group("smp")
+def test_a_device_interrupt_reaches_its_guest_through_the_plic_guest_context(tmp_path):
+    """The boot firmware routed UART1's source to the guest context of the partition's
+    hart; the guest enables, takes, claims and completes it eight times by itself."""
+    result, states = boot(HERE / "devirq.toml", tmp_path, max_cycles=2_000_000,
+                          until=["[irq] device interrupt"])
+    assert result.reason == "until", result.output
+    line = lines_of(result.output, "irq")[0]
+    assert line.startswith("device interrupt: source 11 claimed 8 times"), line
+    assert states["irq"] == (STATE["running"], 1)
+
+
 @pytest.mark.xdist_group("single")
 def test_single_partition_owns_the_uart_and_its_lines_are_prefixed(tmp_path):
     result, states = boot(EXAMPLES / "single.toml", tmp_path, max_cycles=2_000_000,

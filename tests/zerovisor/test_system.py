@@ -183,3 +183,34 @@ def test_a_guest_linked_above_the_start_of_its_ram_is_copied_where_it_belongs(tm
     assert len(part.image) < 8192                        # not 2 MiB of leading zeros
     text = (system.rom_elf.parent / "zv_boot_tables.S").read_text()
     assert f"0x{part.plan.ram_base + 0x20_0000:08x}, 0x{part.slice_base:08x}" in text
+
+
+def test_a_guest_partitions_device_interrupts_are_routed_to_its_guest_contexts(tmp_path):
+    """smp.toml: the compute partition (harts 1 and 2) owns UART1 (source 11); the control
+    partition polls UART0, so its source stays unrouted."""
+    from zerovisor.system import plic_context_page, plic_writes
+    system = build_system(plan_layout(load_layout(EXAMPLES / "smp.toml")), tmp_path / "s")
+    plic = 0x0c00_0000
+    assert plic_writes(system.plan) == [
+        (plic + 4 * 11, 1),                                  # priority of source 11
+        (plic + 0x2000 + 0x80 * 6, 1 << 11),                 # hart 1's guest context
+        (plic + 0x2000 + 0x80 * 10, 1 << 11),                # hart 2's guest context
+    ]
+    grants = checker_grants(system.plan, system.partitions, system.params["banks"])
+    compute = next(p for p in system.partitions if p.plan.name == "compute")
+    me = 1 << compute.plan.pid
+    assert grants["PLIC"] == [(plic_context_page(system.plan, h), 0x1000, 3, me)
+                              for h in (1, 2)]
+    # the guest sees vCPU i's page where QEMU virt puts hart i's S-mode context
+    root, leaves = gstage_tables(compute.mappings, 0)
+    for vcpu, hart in enumerate((1, 2)):
+        gpa = plic + 0x20_0000 + 0x1000 * (2 * vcpu + 1)
+        assert walk(root, leaves, gpa)[0] == plic_context_page(system.plan, hart)
+    assert walk(root, leaves, plic) is None                  # priorities: not its own
+
+
+def test_a_layout_without_guest_devices_programs_no_plic(quad):
+    from zerovisor.system import plic_writes
+    assert plic_writes(quad.plan) == []
+    grants = checker_grants(quad.plan, quad.partitions, quad.params["banks"])
+    assert grants["PLIC"] == []
