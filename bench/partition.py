@@ -4,6 +4,8 @@
   other partitions) vs. the same kernels bare-metal in M-mode (bench/kernels.c);
 - the SBI round trip (VS -> HS -> VS) of a Base call;
 - timer interrupt latency seen by a guest (Sstc) vs. bare-metal (M-mode, CLINT);
+- device interrupt latency seen by a guest (the PLIC's guest context) vs. bare-metal
+  (M-mode, the M context), UART1 on the SoC of tests/system/devirq.toml;
 - cycles from reset until every partition of examples/quad.toml has printed its first
   line (the boot firmware, every VMM's start, the guests' first SBI calls).
 
@@ -18,12 +20,13 @@ from zerovisor.firmware.build import FIRMWARE_DIR, build_program
 from zerovisor.layout import load_layout
 from zerovisor.plan import plan_layout
 from zerovisor.sim.build import SimConfig
-from zerovisor.sim.runner import run_elf, run_system
+from zerovisor.sim.runner import run_elf, run_system, system_config
 from zerovisor.system import build_system
 
 HERE = Path(__file__).resolve().parent
 KERNEL = re.compile(r"kernel (\w+) result (0x[0-9a-f]+) cycles (\d+) instret (\d+)")
 TIMER = re.compile(r"timer latency min (\d+) mean (\d+) max (\d+)")
+IRQ = re.compile(r"device interrupt: source 11 claimed 8 times, latency min (\d+) max (\d+)")
 
 
 def _kernels(text):
@@ -35,6 +38,13 @@ def _timer(text):
     rows = [tuple(map(int, m.groups())) for m in TIMER.finditer(text)]
     return {"min": min(r[0] for r in rows), "mean": max(r[1] for r in rows),
             "max": max(r[2] for r in rows)}
+
+
+def _irq(text):
+    m = IRQ.search(text)
+    if m is None:
+        raise RuntimeError(f"no device-interrupt line in: {text[-500:]}")
+    return {"min": int(m[1]), "max": int(m[2])}
 
 
 def _system(path, tmp):
@@ -56,11 +66,17 @@ def measure(quick=False, progress=print):
         part = run_system(_system(HERE / "layouts" / "overhead.toml", tmp), echo=False,
                           max_cycles=20_000_000,
                           until=["compute: done", "timer latency"])
+        progress("device interrupts, bare-metal and in a guest (tests/system/devirq.toml) ...")
+        devirq = _system(HERE.parent / "tests" / "system" / "devirq.toml", tmp)
+        irq_guest = run_system(devirq, echo=False, max_cycles=2_000_000,
+                               until=["[irq] device interrupt"])
+        irq_bare = run_elf(build_program([HERE / "irq_bare.c"], Path(tmp) / "i"),
+                           echo=False, config=system_config(devirq), max_cycles=2_000_000)
         progress("booting examples/quad.toml ...")
         quad = run_system(_system(HERE.parent / "examples" / "quad.toml", tmp), echo=False,
                           max_cycles=5_000_000,
                           until=[f"[{n}] hello" for n in ("sensor", "logger", "planner")])
-    for run in (bare, bare_timer, part, quad):
+    for run in (bare, bare_timer, part, quad, irq_guest, irq_bare):
         if not run.passed:
             raise RuntimeError(f"a benchmark run failed: {run.summary()}\n{run.output}")
     kb, kp = _kernels(bare.output), _kernels(part.output)
@@ -86,6 +102,12 @@ def measure(quick=False, progress=print):
         "timer_latency_ticks": {"guest_sstc": _timer(part.output),
                                 "bare_metal_m_mode": _timer(bare_timer.output),
                                 "tick": "one per clock cycle"},
+        "device_interrupt_latency_ticks": {
+            "guest_plic_guest_context": _irq(irq_guest.output),
+            "bare_metal_m_mode": _irq(irq_bare.output),
+            "what": "UART1's transmitter-empty interrupt, from the enabling store to the "
+                    "handler's first instruction, 8 times",
+        },
         "boot_cycles_quad": quad.cycles,
         "boot_note": "reset to the last of the three guests' first console line in "
                      "examples/quad.toml (boot summary printed at 1 byte per cycle)",

@@ -8,7 +8,8 @@
 #define PERIODS 32
 
 static volatile uint32_t deadline, fired, lat_min = ~0u, lat_max, lat_sum;
-static uint32_t handler_stack[32];
+/* The handler saves registers above its stack pointer and calls C below it. */
+static uint32_t handler_stack[64];
 
 extern void timer_entry(void);
 __asm__(".balign 4\n"
@@ -62,7 +63,7 @@ void on_timer(uint32_t now)
 
 int main(void)
 {
-    __asm__ volatile("csrw mscratch, %0" :: "r"(&handler_stack[32]));
+    __asm__ volatile("csrw mscratch, %0" :: "r"(&handler_stack[48]));
     __asm__ volatile("csrw mtvec, %0" :: "r"(timer_entry));
     __asm__ volatile("csrs mie, %0" :: "r"(1 << 7));
     arm(read_csr(time) + PERIOD);

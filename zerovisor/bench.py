@@ -96,6 +96,12 @@ def summary_rows(results):
         rows.append(("timer interrupt latency, guest (Sstc) vs. bare-metal", "equal",
                      f"{t['guest_sstc']['min']} vs. {t['bare_metal_m_mode']['min']} cycles",
                      "partition"))
+        irq = part.get("device_interrupt_latency_ticks")
+        if irq:
+            rows.append((("device interrupt latency, guest (PLIC guest context) vs. "
+                         "bare-metal"), "equal",
+                         (f"{irq['guest_plic_guest_context']['min']} vs. "
+                         f"{irq['bare_metal_m_mode']['min']} cycles (min)"), "partition"))
         rows.append(("reset to every guest's first line, quad.toml", "",
                      f"{part['boot_cycles_quad']:,} cycles", "partition"))
     inter = results.get("interference")
@@ -157,7 +163,8 @@ def missing_metrics(results):
     need = {
         "core": ["kernels", "cpi_geomean"],
         "partition": ["overhead_percent_all_kernels", "sbi_round_trip_cycles",
-                      "timer_latency_ticks", "boot_cycles_quad"],
+                      "timer_latency_ticks", "device_interrupt_latency_ticks",
+                      "boot_cycles_quad"],
         "interference": ["slowdown_percent", "same_bank_slowdown_percent"],
         "console": ["bytes_per_mcycle", "flood_drops"],
         "sim_speed": ["crc"],

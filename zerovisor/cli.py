@@ -46,16 +46,15 @@ exit status: 0 finished (--until met, or --max-cycles reached without --until), 
 """
 
 BENCH_HELP = """\
-Run every benchmark (core CPI per kernel; a guest's overhead, SBI round trip, timer
-latency and boot cycles; interference between partitions; console throughput through
-the control partition; simulation speed), write one
-JSON record each (with commit, date, machine and load), print a summary beside the
-targets and draw the pictures (CPI per kernel, overhead bars, interference heatmap,
-simulation speed against harts). The full run takes several minutes.
+Run every benchmark (core CPI per kernel; a guest's overhead, SBI round trip, timer and
+device interrupt latency and boot cycles; interference between partitions; console
+throughput through the control partition; simulation speed), write one JSON record each
+(with commit, date, machine and load), print a summary beside the targets and draw the
+pictures (CPI per kernel, overhead bars, interference heatmap, simulation speed against
+harts). The full run takes several minutes.
 
 FPGA area comes from `python bench/area.py` (synthesis, minutes per design); its
-record is read here when present. Device interrupt latency is not measured yet (the
-boot firmware does not route the PLIC).
+record is read here when present.
 """
 
 DEFAULT_LAYOUT = Path(__file__).resolve().parent.parent / "examples" / "quad.toml"

@@ -11,7 +11,8 @@
 #define ROUNDS 8
 
 static volatile uint32_t start, fired, source, latency;
-static uint32_t handler_stack[32];
+/* The handler saves registers above its stack pointer and calls C below it. */
+static uint32_t handler_stack[64];
 
 extern void irq_entry(void);
 __asm__(".balign 4\n"
@@ -56,7 +57,7 @@ void on_irq(uint32_t now)
 
 int main(void)
 {
-    __asm__ volatile("csrw sscratch, %0" :: "r"(&handler_stack[32]));
+    __asm__ volatile("csrw sscratch, %0" :: "r"(&handler_stack[48]));
     __asm__ volatile("csrw stvec, %0" :: "r"(irq_entry));
     __asm__ volatile("csrs sie, %0" :: "r"(1 << 9));      /* SEIE */
     __asm__ volatile("csrsi sstatus, 2");
@@ -64,8 +65,8 @@ int main(void)
     for (uint32_t k = 0; k < ROUNDS; k++) {
         start = (uint32_t)rdtime();
         *UART1_IER = 2;        /* transmitter empty: the line rises at once */
-        while (fired <= k)
-            __asm__ volatile("wfi");
+        while (fired <= k)     /* spin: a WFI here could miss an interrupt taken */
+            ;                  /* between the test and the WFI */
         if (latency < min)
             min = latency;
         if (latency > max)

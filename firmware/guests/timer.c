@@ -40,7 +40,8 @@ __asm__(".balign 4\n"
         "  csrrw sp, sscratch, sp\n"
         "  sret\n");
 
-static uint32_t handler_stack[32];
+/* The handler saves registers above its stack pointer and calls C below it. */
+static uint32_t handler_stack[64];
 
 static void arm(uint32_t when)
 {
@@ -62,7 +63,7 @@ void on_timer(uint32_t now)
 
 int main(void)
 {
-    __asm__ volatile("csrw sscratch, %0" :: "r"(&handler_stack[32]));
+    __asm__ volatile("csrw sscratch, %0" :: "r"(&handler_stack[48]));
     __asm__ volatile("csrw stvec, %0" :: "r"(timer_entry));
     __asm__ volatile("csrs sie, %0" :: "r"(1 << 5));
     arm((uint32_t)rdtime() + PERIOD);
