@@ -60,7 +60,8 @@ def measure(quick=False, progress=print):
         bare = run_elf(build_program([HERE / "kernels.c", lib[0] / "kernels.c"],
                                      Path(tmp) / "k", include_dirs=lib), echo=False,
                        config=soc)
-        bare_timer = run_elf(build_program([HERE / "timer_bare.c"], Path(tmp) / "t"),
+        bare_timer = run_elf(build_program([HERE / "timer_bare.c"], Path(tmp) / "t",
+                                           include_dirs=lib),
                              echo=False, config=soc, max_cycles=2_000_000)
         progress("the same in partitions (bench/layouts/overhead.toml) ...")
         part = run_system(_system(HERE / "layouts" / "overhead.toml", tmp), echo=False,
@@ -70,7 +71,8 @@ def measure(quick=False, progress=print):
         devirq = _system(HERE.parent / "tests" / "system" / "devirq.toml", tmp)
         irq_guest = run_system(devirq, echo=False, max_cycles=2_000_000,
                                until=["[irq] device interrupt"])
-        irq_bare = run_elf(build_program([HERE / "irq_bare.c"], Path(tmp) / "i"),
+        irq_bare = run_elf(build_program([HERE / "irq_bare.c"], Path(tmp) / "i",
+                                         include_dirs=lib),
                            echo=False, config=system_config(devirq), max_cycles=2_000_000)
         progress("booting examples/quad.toml ...")
         quad = run_system(_system(HERE.parent / "examples" / "quad.toml", tmp), echo=False,

@@ -3,44 +3,16 @@
  *   timer latency min N mean N max N ticks over 32 interrupts
  * three times, then passes. */
 #include "zv.h"
+#include "trap_stub.h"
 
 #define PERIOD 2000
 #define PERIODS 32
 
 static volatile uint32_t deadline, fired, lat_min = ~0u, lat_max, lat_sum;
-/* The handler saves registers above its stack pointer and calls C below it. */
-static uint32_t handler_stack[64];
+static uint32_t handler_stack[TRAP_STACK_WORDS];
 
 extern void timer_entry(void);
-__asm__(".balign 4\n"
-        "timer_entry:\n"
-        "  csrrw sp, mscratch, sp\n"
-        "  sw t0, 0(sp)\n"
-        "  sw t1, 4(sp)\n"
-        "  csrr t0, time\n"
-        "  sw t0, 8(sp)\n"
-        "  sw ra, 12(sp)\n"
-        "  sw a0, 16(sp)\n"
-        "  sw a1, 20(sp)\n"
-        "  sw a2, 24(sp)\n"
-        "  sw a3, 28(sp)\n"
-        "  sw a4, 32(sp)\n"
-        "  sw a5, 36(sp)\n"
-        "  sw t2, 40(sp)\n"
-        "  lw a0, 8(sp)\n"
-        "  call on_timer\n"
-        "  lw t0, 0(sp)\n"
-        "  lw t1, 4(sp)\n"
-        "  lw ra, 12(sp)\n"
-        "  lw a0, 16(sp)\n"
-        "  lw a1, 20(sp)\n"
-        "  lw a2, 24(sp)\n"
-        "  lw a3, 28(sp)\n"
-        "  lw a4, 32(sp)\n"
-        "  lw a5, 36(sp)\n"
-        "  lw t2, 40(sp)\n"
-        "  csrrw sp, mscratch, sp\n"
-        "  mret\n");
+TRAP_STUB(timer_entry, mscratch, mret, on_timer);
 
 static void arm(uint32_t when)
 {

@@ -5,45 +5,17 @@
  * it, silences the UART and completes: no VMM instruction on the path. Prints the source
  * and the latency from the enabling store to the handler, in timebase ticks. */
 #include "sbi.h"
+#include "trap_stub.h"
 
 #define UART1_IER ((volatile uint8_t *)0x10001001)
 #define PLIC_CLAIM ((volatile uint32_t *)(0x0c200000 + 0x1000 * 1 + 4))
 #define ROUNDS 8
 
 static volatile uint32_t start, fired, source, latency;
-/* The handler saves registers above its stack pointer and calls C below it. */
-static uint32_t handler_stack[64];
+static uint32_t handler_stack[TRAP_STACK_WORDS];
 
 extern void irq_entry(void);
-__asm__(".balign 4\n"
-        "irq_entry:\n"
-        "  csrrw sp, sscratch, sp\n"
-        "  sw t0, 0(sp)\n"
-        "  csrr t0, time\n"
-        "  sw t0, 4(sp)\n"
-        "  sw ra, 8(sp)\n"
-        "  sw a0, 12(sp)\n"
-        "  sw a1, 16(sp)\n"
-        "  sw a2, 20(sp)\n"
-        "  sw a3, 24(sp)\n"
-        "  sw a4, 28(sp)\n"
-        "  sw a5, 32(sp)\n"
-        "  sw t1, 36(sp)\n"
-        "  sw t2, 40(sp)\n"
-        "  lw a0, 4(sp)\n"
-        "  call on_irq\n"
-        "  lw t0, 0(sp)\n"
-        "  lw ra, 8(sp)\n"
-        "  lw a0, 12(sp)\n"
-        "  lw a1, 16(sp)\n"
-        "  lw a2, 20(sp)\n"
-        "  lw a3, 24(sp)\n"
-        "  lw a4, 28(sp)\n"
-        "  lw a5, 32(sp)\n"
-        "  lw t1, 36(sp)\n"
-        "  lw t2, 40(sp)\n"
-        "  csrrw sp, sscratch, sp\n"
-        "  sret\n");
+TRAP_STUB(irq_entry, sscratch, sret, on_irq);
 
 void on_irq(uint32_t now)
 {

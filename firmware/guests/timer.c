@@ -3,6 +3,7 @@
  * handler, in timebase ticks (one per clock here). Prints min/mean/max every PERIODS
  * interrupts, then keeps ticking. */
 #include "sbi.h"
+#include "trap_stub.h"
 
 #define PERIOD 2000
 #define PERIODS 32
@@ -10,38 +11,9 @@
 static volatile uint32_t deadline, fired, lat_min = ~0u, lat_max, lat_sum;
 
 extern void timer_entry(void);
-__asm__(".balign 4\n"
-        "timer_entry:\n"
-        "  csrrw sp, sscratch, sp\n"      /* a small stack of its own */
-        "  sw t0, 0(sp)\n"
-        "  sw t1, 4(sp)\n"
-        "  csrr t0, time\n"               /* first: the moment the handler runs */
-        "  sw t0, 8(sp)\n"
-        "  sw ra, 12(sp)\n"
-        "  sw a0, 16(sp)\n"
-        "  sw a1, 20(sp)\n"
-        "  sw a2, 24(sp)\n"
-        "  sw a3, 28(sp)\n"
-        "  sw a4, 32(sp)\n"
-        "  sw a5, 36(sp)\n"
-        "  sw t2, 40(sp)\n"
-        "  lw a0, 8(sp)\n"
-        "  call on_timer\n"
-        "  lw t0, 0(sp)\n"
-        "  lw t1, 4(sp)\n"
-        "  lw ra, 12(sp)\n"
-        "  lw a0, 16(sp)\n"
-        "  lw a1, 20(sp)\n"
-        "  lw a2, 24(sp)\n"
-        "  lw a3, 28(sp)\n"
-        "  lw a4, 32(sp)\n"
-        "  lw a5, 36(sp)\n"
-        "  lw t2, 40(sp)\n"
-        "  csrrw sp, sscratch, sp\n"
-        "  sret\n");
+TRAP_STUB(timer_entry, sscratch, sret, on_timer);
 
-/* The handler saves registers above its stack pointer and calls C below it. */
-static uint32_t handler_stack[64];
+static uint32_t handler_stack[TRAP_STACK_WORDS];
 
 static void arm(uint32_t when)
 {
