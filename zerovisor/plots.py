@@ -2,17 +2,25 @@
 
 from pathlib import Path
 
-__all__ = ["make_plots", "SIZE"]
+__all__ = ["make_plots", "pyplot", "save", "SIZE"]
 
 SIZE = (8, 4.5)   # inches; at DPI 100 every picture is 800 x 450 pixels
 DPI = 100
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot, drawing to files only (no display needed)."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     return plt
+
+
+def save(plt, fig, path, dpi=DPI):
+    """Lay ``fig`` out, write it to ``path`` as PNG and free it."""
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    plt.close(fig)
 
 
 def _cpi(plt, core, path):
@@ -24,9 +32,7 @@ def _cpi(plt, core, path):
     ax.set_ylabel("cycles per instruction")
     ax.set_title("Core CPI per kernel (single hart, clang -O2)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 def _overhead(plt, part, path):
@@ -44,9 +50,7 @@ def _overhead(plt, part, path):
     ax.set_ylabel("cycles")
     ax.set_title("Kernel cycles: bare-metal vs. in a partition (4-hart SoC)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 def _interference(plt, inter, path):
@@ -63,9 +67,7 @@ def _interference(plt, inter, path):
     ax.set_yticks([0], ["hart 0 (victim)"])
     ax.set_title("Interference: victim slowdown by aggressor")
     fig.colorbar(image, ax=ax, label="slowdown %")
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 def _sim_speed(plt, speed, path):
@@ -85,9 +87,7 @@ def _sim_speed(plt, speed, path):
     ax.set_ylim(bottom=0)
     ax.set_title("Simulation speed (Verilator, CRC-32 on hart 0)")
     ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=DPI)
-    plt.close(fig)
+    save(plt, fig, path)
 
 
 _PLOTS = [("core", "cpi.png", _cpi), ("partition", "overhead.png", _overhead),
@@ -97,7 +97,7 @@ _PLOTS = [("core", "cpi.png", _cpi), ("partition", "overhead.png", _overhead),
 
 def make_plots(results, out_dir):
     """Draw every picture whose record is in ``results``; returns the paths written."""
-    plt = _pyplot()
+    plt = pyplot()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -41,10 +41,10 @@ def classify(code, channel_state=None):
 def draw_timeline(rows, interval, path, *, title="zerovisor timeline"):
     """Draw ``rows``: a list of (label, [state per sample]) with samples ``interval``
     cycles apart, to the PNG ``path``."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
+
+    from .plots import pyplot, save
+    plt = pyplot()
 
     fig, ax = plt.subplots(figsize=SIZE)
     for y, (_, states) in enumerate(rows):
@@ -67,9 +67,7 @@ def draw_timeline(rows, interval, path, *, title="zerovisor timeline"):
     ax.legend(handles=[Patch(color=c, label=label) for label, c in STATES.values()],
               loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(STATES),
               fontsize=8, frameon=False)
-    fig.tight_layout()
-    fig.savefig(Path(path), dpi=DPI)
-    plt.close(fig)
+    save(plt, fig, Path(path), DPI)
     return Path(path)
 
 
