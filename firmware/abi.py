@@ -121,6 +121,7 @@ VCPU = Struct("zv_vcpu", "One hart of a partition (in the VMM reserve)", [
     ("stack", 1, "top of its VMM stack"),
     ("msip", 1, "address of its CLINT msip word"),
     ("m_save", 4, "the M-mode shim's scratch"),
+    ("plic", 1, "guest-physical address of its PLIC context page (threshold, claim), or 0"),
     # run-time state
     ("hsm", 1, "SBI HSM state"),
     ("start_addr", 1, "HSM start address"),

@@ -125,15 +125,17 @@ GUEST_EXTRA = {"compute": ["kernels.c"]}     # library files a built-in guest al
 GUEST_LINK = {"portable": 0x8020_0000}
 
 
-def build_guest(name, out_dir):
-    """Build the built-in guest ``firmware/guests/NAME.c`` into ``out_dir/NAME.elf``."""
+def build_guest(name, out_dir, include_dirs=()):
+    """Build the built-in guest ``firmware/guests/NAME.c`` into ``out_dir/NAME.elf``;
+    ``include_dirs`` are searched first for its headers (the audit's generated target
+    table)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     elf = out_dir / f"{name}.elf"
     script = out_dir / f"{name}.ld"
     script.write_text((GUEST_LIB / "guest.ld").read_text().replace(
         "ORIGIN = 0x80000000", f"ORIGIN = 0x{GUEST_LINK.get(name, GUEST_RAM_BASE):08x}"))
-    zig("cc", *CFLAGS, f"-I{GUEST_LIB}", "-T", script,
+    zig("cc", *CFLAGS, *(f"-I{d}" for d in include_dirs), f"-I{GUEST_LIB}", "-T", script,
         GUEST_LIB / "crt0.S", GUEST_LIB / "sbi.c", FIRMWARE_DIR / "guests" / f"{name}.c",
         *(GUEST_LIB / extra for extra in GUEST_EXTRA.get(name, ())), "-o", elf)
     return elf
@@ -283,25 +285,28 @@ def _doorbell(plan, kind, pid):
 
 def plic_routes(plan):
     """``{source: [contexts]}``: each device a guest partition owns interrupts the guest
-    context of every hart of that partition (so its guest, with no VMM on the path)."""
+    context of every hart of that partition (so its guest, with no VMM on the path), and
+    the checkers' violations interrupt the control partition's guest (its health
+    monitor)."""
     from .rtl.memmap import IRQS
     from .rtl.periph.plic import context
     routes = {}
     for p in plan.partitions:
-        if not _routed(plan, p):
-            continue
-        for dev in p.devices:
-            if dev.upper() in IRQS:
-                routes[IRQS[dev.upper()]] = [context(h, "guest") for h in p.harts]
+        if p.role == "control":
+            routes[IRQS["VIOLATION"]] = [context(h, "guest") for h in p.harts]
+        elif _routed(plan, p):
+            for dev in p.devices:
+                if dev.upper() in IRQS:
+                    routes[IRQS[dev.upper()]] = [context(h, "guest") for h in p.harts]
     return routes
 
 
 def _routed(plan, p):
-    """Whether partition ``p``'s devices interrupt its guest (and so it sees the PLIC): a
-    guest partition owning a device with an interrupt. The control partition polls its
-    UART; its VMM reserve has no room for one more G-stage table."""
+    """Whether partition ``p``'s guest takes interrupts from the PLIC (and so sees its
+    context pages): the control partition (violations), and a guest partition owning a
+    device with an interrupt. The control partition polls its own UART."""
     from .rtl.memmap import IRQS
-    return p.role != "control" and any(dev.upper() in IRQS for dev in p.devices)
+    return p.role == "control" or any(dev.upper() in IRQS for dev in p.devices)
 
 
 def plic_writes(plan):
@@ -370,8 +375,11 @@ def _partition_name(name):
     return list(struct.unpack("<4I", raw + bytes(16 - len(raw))))
 
 
-def build_system(plan, out_dir, progress=None):
+def build_system(plan, out_dir, progress=None, *, attack=None):
     """Build everything a layout needs into ``out_dir``; returns a :class:`System`.
+
+    ``attack`` is for the isolation audit only (:mod:`zerovisor.audit`): a folder holding
+    the attack guest's target table; the VMM is then the deliberately buggy build.
 
     Raises :class:`LayoutError` when the built images do not fit or a checker runs out of
     entries, and :class:`BuildError` when a program does not compile."""
@@ -386,7 +394,8 @@ def build_system(plan, out_dir, progress=None):
             name = image.removeprefix("guests/")
             if name not in built:
                 say(f"building guest {name}")
-                built[name] = build_guest(name, out_dir / "guests")
+                built[name] = build_guest(name, out_dir / "guests",
+                                          () if attack is None else (attack,))
             path = built[name]
         else:
             path = Path(image)
@@ -426,7 +435,8 @@ def build_system(plan, out_dir, progress=None):
     for part in parts:
         _build_partition(plan, part, ram, copies, harts, banks)
     summary = _summary(plan, parts)
-    rom_elf = _build_rom(plan, out_dir, summary, copies, writes, harts, banks)
+    rom_elf = _build_rom(plan, out_dir, summary, copies, writes, harts, banks,
+                         defines=() if attack is None else ("ZV_ATTACK",))
     from .sim.elf import read_program
     rom_prog = read_program(rom_elf, ram_base=ROM_BASE, ram_size=ROM_SIZE)
     rom = bytearray(ROM_SIZE)
@@ -449,7 +459,13 @@ def _map_partitions(plan, parts):
         for dev in p.devices:
             base = _device_base(plan, dev)
             part.mappings.append((base, base, PAGE, R | W))
-        if _routed(plan, p):
+        if _routed(plan, p) and p.role == "control":
+            # its own guest: the context pages where they are, in one superpage (its
+            # reserve has no room for one more leaf table); the checker grants the pages
+            for hart in p.harts:
+                page = plic_context_page(plan, hart)
+                part.mappings.append((page, page, PAGE, R | W, True))
+        elif _routed(plan, p):
             for vcpu, hart in enumerate(p.harts):
                 part.mappings.append((guest_plic_page(plan, vcpu),
                                       plic_context_page(plan, hart), PAGE, R | W))
@@ -546,9 +562,13 @@ def _build_partition(plan, part, ram, copies, harts, banks):
     })
     vcpu_words = []
     for i, hart in enumerate(p.harts):
+        plic = 0
+        if _routed(plan, p):
+            plic = plic_context_page(plan, hart) if p.role == "control" \
+                else guest_plic_page(plan, i)
         vcpu_words += VCPU.pack({"vmm": vmm_at, "index": i, "hart": hart,
                                  "stack": vcpus[i] + VCPU_SIZE, "msip": clint + 4 * hart,
-                                 "hsm": 1})
+                                 "hsm": 1, "plic": plic})
         harts[hart] = (p.pid, vcpus[i])
 
     def words(ws):
@@ -607,7 +627,7 @@ def _asm_string(text):
                          for c in text) + '"'
 
 
-def _build_rom(plan, out_dir, summary, copies, writes, harts, banks):
+def _build_rom(plan, out_dir, summary, copies, writes, harts, banks, defines=()):
     gen = out_dir / "rom"
     gen.mkdir(exist_ok=True)
     (gen / "zerovisor_soc.h").write_text(c_header(ram_size=plan.soc.ram, banks=banks,
@@ -638,8 +658,9 @@ SECTIONS {{
     flags = [f for f in CFLAGS if f != "-O2"] + ["-Os", "-mcmodel=medlow",
                                                 "-fno-asynchronous-unwind-tables"]
     try:
-        zig("cc", *flags, f"-I{gen}", "-T", gen / "rom.ld", FIRMWARE_DIR / "boot" / "boot.S",
-            FIRMWARE_DIR / "vmm" / "entry.S", FIRMWARE_DIR / "vmm" / "vmm.c", "-o", elf)
+        zig("cc", *flags, *(f"-D{d}" for d in defines), f"-I{gen}", "-T", gen / "rom.ld",
+            FIRMWARE_DIR / "boot" / "boot.S", FIRMWARE_DIR / "vmm" / "entry.S",
+            FIRMWARE_DIR / "vmm" / "vmm.c", "-o", elf)
     except BuildError as exc:
         if "will not fit" in str(exc) or "overflowed" in str(exc):
             raise LayoutError([(f"{plan.source or 'layout'}: the boot ROM's tables do not fit "

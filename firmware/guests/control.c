@@ -9,8 +9,11 @@
  *   line prefixed with the partition's name. A guest never waits: its VMM drops what does
  *   not fit and counts it.
  * - Monitor: state changes, faults (with vCPU, cause and address), reboots, silent VMMs
- *   and the checkers' violation logs become log lines; a faulted partition is restarted,
- *   left stopped or halts the system as its layout says, up to its restart limit.
+ *   and the checkers' violations become log lines; a faulted partition is restarted,
+ *   left stopped or halts the system as its layout says, up to its restart limit. The
+ *   checkers' violation interrupt reaches this guest through its PLIC context (the boot
+ *   firmware routes it here): the handler masks it and the server loop reads the logs,
+ *   acknowledges them (re-arming each log for the next one) and completes the claim.
  * - Shell, on the UART: ps, restart NAME, stop NAME, mute NAME (its console is no longer
  *   drained: its ring fills and its VMM drops and counts), unmute NAME, log, help. Ctrl-A
  *   then a digit moves
@@ -38,6 +41,7 @@ enum { RUNNING = 1, STOPPED = 2, FAULTED = 3, RESTARTING = 4 };
 enum { CMD_STOP = 1, CMD_RESTART = 2 };
 enum { POLICY_STOP, POLICY_RESTART, POLICY_HALT };
 #define CAUSE_HANG 0x100
+#define SIE_SEIE (1u << 9)
 
 struct ring {
     volatile uint32_t magic, head, tail, drops;
@@ -56,7 +60,7 @@ struct part {
 
 static struct part parts[MAX_PARTS];
 static int nparts;
-static uint32_t my_pid, slots, seen[32];
+static uint32_t my_pid, slots, seen[32], plic;
 static char logbuf[LOG_LINES][LOG_WIDTH];
 static uint32_t logged;
 
@@ -101,24 +105,29 @@ static void drain(struct ring *r)
     }
 }
 
-/* An event: printed now and kept for `log`. */
-static void event(const char *what, const char *name, uint32_t a, uint32_t b, uint32_t c)
+/* An event: printed now and kept for `log`, with its n numbers in hex. */
+static void event_n(const char *what, const char *name, int n, const uint32_t *v)
 {
     char *line = logbuf[logged++ % LOG_LINES];
-    int n = 0;
-    for (const char *s = what; *s && n < LOG_WIDTH - 40; s++)
-        line[n++] = *s;
-    line[n++] = ' ';
+    int len = 0;
+    for (const char *s = what; *s && len < LOG_WIDTH - 57; s++)
+        line[len++] = *s;
+    line[len++] = ' ';
     for (int i = 0; i < 16 && name[i]; i++)
-        line[n++] = name[i];
-    for (int k = 0; k < 3; k++) {
-        uint32_t v = k == 0 ? a : k == 1 ? b : c;
-        line[n++] = ' ';
+        line[len++] = name[i];
+    for (int k = 0; k < n; k++) {
+        line[len++] = ' ';
         for (int i = 28; i >= 0; i -= 4)
-            line[n++] = "0123456789abcdef"[(v >> i) & 15];
+            line[len++] = "0123456789abcdef"[(v[k] >> i) & 15];
     }
-    line[n] = 0;
+    line[len] = 0;
     printf_("event: %s\n", line);
+}
+
+static void event(const char *what, const char *name, uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t v[3] = {a, b, c};
+    event_n(what, name, 3, v);
 }
 
 /* ---- the monitor ---- */
@@ -179,19 +188,49 @@ static void check_partition(struct part *p)
     }
 }
 
-/* The checkers' violation logs: report each new refusal, then acknowledge. */
+static const char *pid_name(uint32_t pid)
+{
+    for (int i = 0; i < nparts; i++)
+        if (parts[i].r->pid == pid)
+            return (const char *)parts[i].r->name;
+    return pid == my_pid ? "control" : "?";
+}
+
+/* The checkers' violation logs: report each new refusal (who, which hart, how, where;
+ * the checker and its count so far), then acknowledge, which re-arms the log. */
 static void check_violations(void)
 {
+    static const char *kinds[] = {"violation: read by", "violation: write by",
+                                  "violation: fetch by", "violation: ? by"};
     for (uint32_t s = 0; s < slots && s < 32; s++) {
         volatile uint32_t *checker = (volatile uint32_t *)(PARTCTL + SLOT * s);
         uint32_t count = checker[1];
         if (count != seen[s]) {
-            uint32_t info = checker[3];
-            event("violation: slot/info/address", "", s, info, checker[2]);
+            uint32_t info = checker[3], v[4] = {(info >> 4) & 7, checker[2], s, count};
+            checker[4] = 1;                 /* re-armed before the slow part */
             seen[s] = count;
-            checker[4] = 1;
+            event_n(kinds[(info >> 8) & 3], pid_name(info & 15), 4, v);
         }
     }
+}
+
+/* The violation interrupt's handler: mask it; the server loop does the rest. */
+extern char violation_entry[];
+__asm__(".balign 4\n"
+        "violation_entry:\n"
+        "  csrw sscratch, t0\n"
+        "  li t0, 0x200\n"                      /* SEIE */
+        "  csrc sie, t0\n"
+        "  csrr t0, sscratch\n"
+        "  sret\n");
+
+static void take_violations(void)
+{
+    volatile uint32_t *claim = (volatile uint32_t *)(plic + 4);
+    uint32_t id = *claim;
+    check_violations();
+    *claim = id;
+    __asm__ volatile("csrs sie, %0" :: "r"(SIE_SEIE));
 }
 
 /* ---- the shell ---- */
@@ -322,17 +361,27 @@ int main(unsigned long hartid, unsigned long fdt)
             break;
         }
     }
-    printf_("console server: serving %u console(s); type help\n", (uint32_t)nparts);
+    plic = (uint32_t)sbi_call(SBI_EXT_ZV, 7, 0, 0, 0).value;
+    if (plic) {
+        __asm__ volatile("csrw stvec, %0" :: "r"(violation_entry));
+        __asm__ volatile("csrs sie, %0" :: "r"(SIE_SEIE));
+        __asm__ volatile("csrsi sstatus, 2");
+    }
+    printf_("console server: serving %u console(s), violations %s; type help\n",
+            (uint32_t)nparts, plic ? "by interrupt" : "polled");
     for (uint32_t round = 0;; round++) {
         for (int i = 0; i < nparts; i++)
             if (parts[i].r->magic == RING_MAGIC && !parts[i].muted)
                 drain(parts[i].r);
         if (*(volatile uint8_t *)(UART + LSR) & LSR_DR)
             key(*(volatile char *)UART);
+        if (plic && !(csr_read(sie) & SIE_SEIE))
+            take_violations();
         if (round % MONITOR_EVERY == 0) {
             for (int i = 0; i < nparts; i++)
                 check_partition(&parts[i]);
-            check_violations();
+            if (!plic)
+                check_violations();
         }
     }
 }

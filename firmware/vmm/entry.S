@@ -94,3 +94,57 @@ vmm_fatal:                         /* a trap in the VMM itself: park this hart *
     csrw sie, zero
 1:  wfi
     j 1b
+
+#ifdef ZV_ATTACK
+/* uint32_t zv_raw(kind, addr, value, uint32_t *out): for the audit's buggy VMM build (see
+ * vmm.c), one access from HS-mode: 0 load, 1 store, 2 instruction fetch, 3 AMO swap,
+ * 4 HLV.W, 5 HSV.W (as the guest), 6 write mpartition, 7 mret. Returns the scause of the
+ * trap it took, or -1 when it completed (*out = the value read). The trap comes back here
+ * through stvec; sepc, sstatus and hstatus (the way back into the guest) are kept. */
+    .globl zv_raw
+zv_raw:
+    csrr t4, sepc
+    csrr t5, sstatus
+    csrr t6, hstatus
+    la t0, 9f
+    csrrw t1, stvec, t0
+    li t2, -1
+    li t3, 0
+    beqz a0, 10f
+    addi a0, a0, -1
+    beqz a0, 11f
+    addi a0, a0, -1
+    beqz a0, 12f
+    addi a0, a0, -1
+    beqz a0, 13f
+    addi a0, a0, -1
+    beqz a0, 14f
+    addi a0, a0, -1
+    beqz a0, 15f
+    addi a0, a0, -1
+    beqz a0, 16f
+    mret
+10: lw t3, 0(a1)
+    j 8f
+11: sw a2, 0(a1)
+    j 8f
+12: jalr t0, 0(a1)                 /* reached only if another's code could run: a breach */
+    j 8f
+13: amoswap.w t3, a2, (a1)
+    j 8f
+14: hlv.w t3, (a1)
+    j 8f
+15: hsv.w a2, (a1)
+    j 8f
+16: csrw 0x7c0, a2
+    j 8f
+    .balign 4
+9:  csrr t2, scause
+8:  csrw stvec, t1
+    csrw sepc, t4
+    csrw sstatus, t5
+    csrw hstatus, t6
+    sw t3, 0(a3)
+    mv a0, t2
+    ret
+#endif

@@ -462,10 +462,41 @@ static __attribute__((noinline)) void sbi_dbcn(vcpu_t *v, uint32_t fid, uint32_t
     reply(v, SBI_OK, done);
 }
 
+#ifdef ZV_ATTACK
+/* The deliberately buggy VMM of the isolation audit (`zerovisor audit` builds it; no
+ * layout gets it otherwise). It does what a compromised VMM could: an access of the
+ * guest's choosing from HS-mode (zv_raw, entry.S), and any physical page mapped into the
+ * guest's G-stage. Only the hardware (the partition register, the checkers, the CPU's
+ * privilege rules) stands between it and the other partitions. */
+uint32_t zv_raw(uint32_t kind, uint32_t addr, uint32_t value, uint32_t *out);
+
+static int32_t attack_map(vmm_t *m, uint32_t gpa, uint32_t phys)
+{
+    volatile uint32_t *root = (volatile uint32_t *)(m->hgatp << 12);
+    uint32_t pte = root[gpa >> 22];
+    if ((pte & 0xf) != 1)                  /* no leaf table for that 4 MiB window */
+        return SBI_ERR_INVALID_ADDRESS;
+    volatile uint32_t *leaf = (volatile uint32_t *)(pte >> 10 << 12);
+    leaf[(gpa >> 12) & 0x3ff] = (phys >> 12 << 10) | 0xdf;  /* V R W X U A D */
+    __asm__ volatile("hfence.gvma zero, zero");
+    return SBI_OK;
+}
+
+static void sbi_attack(vcpu_t *v, uint32_t fid, uint32_t a0, uint32_t a1, uint32_t a2)
+{
+    uint32_t value = 0;
+    if (fid == 0x80)
+        reply(v, (int32_t)zv_raw(a0, a1, a2, &value), value);
+    else
+        reply(v, attack_map(vmm_of(v), a0, a1), 0);
+}
+#endif
+
 /* The zerovisor extension: 0 channel count, 1 channel info (index, what: 0 guest-physical
  * address, 1 size, 2 kind, 3 peer), 2 ring the channel's peer, 3 take this partition's
  * doorbell (returns whether it was rung), 4 how many times the guest was started, 5 its
- * partition's name (word a0 of 4), 6 checkers in the partition control block. */
+ * partition's name (word a0 of 4), 6 checkers in the partition control block, 7 the
+ * guest-physical address of this vCPU's PLIC context page (0: none). */
 static __attribute__((noinline)) void sbi_zv(vcpu_t *v, uint32_t fid, uint32_t a0, uint32_t a1)
 {
     vmm_t *m = vmm_of(v);
@@ -488,6 +519,12 @@ static __attribute__((noinline)) void sbi_zv(vcpu_t *v, uint32_t fid, uint32_t a
         reply(v, a0 < 4 ? SBI_OK : SBI_ERR_INVALID_PARAM, a0 < 4 ? m->name[a0] : 0);
     } else if (fid == 6) {
         reply(v, SBI_OK, m->slots);
+    } else if (fid == 7) {
+        reply(v, SBI_OK, v->plic);
+#ifdef ZV_ATTACK
+    } else if (fid == 0x80 || fid == 0x81) {
+        sbi_attack(v, fid, a0, a1, v->regs[12]);
+#endif
     } else if (fid == 3) {
         uint32_t rung = mmio_read(m->own_bell) & 1;
         if (rung)

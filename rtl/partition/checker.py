@@ -6,9 +6,11 @@ partitions may read, write or execute there (``PERM``). Before the lock, everyth
 the boot firmware loads every partition's image. Writing ``CTRL.LOCK`` locks the checker;
 from then on only reset unlocks it, the entries cannot change, and an access that no entry
 allows is refused: the target never sees it (no side effect), the initiator gets ``err``
-one cycle later (an access fault on the hart), and the checker logs it: the first
-violation's address, partition, hart and kind, and a count of all. ``irq`` stays raised
-until software acknowledges it through ``VACK``, the one register that remains writable.
+one cycle later (an access fault on the hart), and the checker logs it: a count of all,
+and the address, partition, hart and kind of the first since software last acknowledged
+(``VACK``, the one register that remains writable). ``irq`` stays raised until then, and
+the next violation after it is logged afresh: a monitor that acknowledges each interrupt
+sees every violation that comes one at a time.
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal
@@ -34,13 +36,15 @@ CHECKER_REGS = RegisterMap("CHECKER", "Partition checker in front of one target"
         Field("LOCK", 0, doc="entries are enforced and frozen"),
     )),
     Register("VCOUNT", 0x04, 4, "r", "Number of refused accesses since reset (saturates)."),
-    Register("VADDR", 0x08, 4, "r", "Byte address of the first refused access."),
-    Register("VINFO", 0x0C, 4, "r", "Who made the first refused access, and how.", (
+    Register("VADDR", 0x08, 4, "r", "Byte address of the first refused access since the "
+             "last acknowledgement."),
+    Register("VINFO", 0x0C, 4, "r", "Who made that refused access, and how.", (
         Field("PID", 0, PID_WIDTH, "partition ID"),
         Field("HART", 4, 3, "hart ID"),
         Field("KIND", 8, 2, "0 read, 1 write, 2 instruction fetch"),
     )),
-    Register("VACK", 0x10, 4, "w", "Write 1 to lower irq (writable after the lock)."),
+    Register("VACK", 0x10, 4, "w", "Write 1 to lower irq and re-arm VADDR/VINFO "
+             "(writable after the lock)."),
     Register("ENTRY_BASE", ENTRY_BASE, 4, "rw", "Entry's region base (byte address).",
              count=16, stride=ENTRY_STRIDE),
     Register("ENTRY_MASK", ENTRY_BASE + 4, 4, "rw", "Entry's address mask: ~(size - 1).",
@@ -123,7 +127,7 @@ class Checker(wiring.Component):
         first_info = Signal(32)
         violation = bus.cyc & ~allowed
         with m.If(violation):
-            with m.If(count == 0):
+            with m.If(~self.irq):
                 kind = Mux(bus.fetch, Const(Kind.FETCH, 2),
                            Mux(bus.we, Const(Kind.WRITE, 2), Const(Kind.READ, 2)))
                 m.d.sync += [first_addr.eq(addr),

@@ -59,7 +59,7 @@ def test_unlocked_checker_lets_everything_through():
     run(tb)
 
 
-def test_locked_checker_enforces_partitions_and_logs_the_first_violation():
+def test_locked_checker_enforces_partitions_and_logs_violations():
     async def tb(ctx, dut, reached):
         # entry 0: first 4 KiB, partition 1 may read and write
         await cfg_write(ctx, dut, "BASE", BASE, index=0)
@@ -95,6 +95,16 @@ def test_locked_checker_enforces_partitions_and_logs_the_first_violation():
         assert ctx.get(dut.irq) == 1
         await cfg_write(ctx, dut, "VACK", 1)
         assert ctx.get(dut.irq) == 0
+        # acknowledged: the next violation is logged afresh, the count goes on
+        as_partition(ctx, dut, 1, fetch=1)
+        with pytest.raises(BusError):
+            await bus_read(ctx, dut.bus, 0x100C)
+        assert await cfg_read(ctx, dut, "VCOUNT") == 4
+        assert await cfg_read(ctx, dut, "VADDR") == BASE + 0x100C
+        info = await cfg_read(ctx, dut, "VINFO")
+        assert (info & 7, (info >> 8) & 3) == (1, Kind.FETCH)
+        assert ctx.get(dut.irq) == 1
+        await cfg_write(ctx, dut, "VACK", 1)
 
         # the lock holds: entries and lock ignore writes
         await cfg_write(ctx, dut, "PERM", 0b111 | 0xFF << 8, index=0)

@@ -43,7 +43,8 @@ def test_default_layout_boots_every_partition_from_the_command_line(zerovisor):
                  "zerovisor: [0] control (control) harts 0 RAM 0x80020000+64K devices uart0",
                  "zerovisor: [3] planner (guest) harts 3 RAM 0x80000000+128K",
                  "zerovisor: checkers locked, starting partitions",
-                 "[control] console server: serving 3 console(s); type help"):
+                 ("[control] console server: serving 3 console(s), violations by "
+                  "interrupt; type help")):
         assert line in out
     for name in ("sensor", "logger", "planner"):
         assert lines_of(out, name)[0].startswith("hello from hart 0, device tree at 800")

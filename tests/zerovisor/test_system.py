@@ -187,20 +187,25 @@ def test_a_guest_linked_above_the_start_of_its_ram_is_copied_where_it_belongs(tm
 
 def test_a_guest_partitions_device_interrupts_are_routed_to_its_guest_contexts(tmp_path):
     """smp.toml: the compute partition (harts 1 and 2) owns UART1 (source 11); the control
-    partition polls UART0, so its source stays unrouted."""
+    partition (hart 0) polls UART0, so that source stays unrouted, and takes the checkers'
+    violations (source 16)."""
     from zerovisor.system import plic_context_page, plic_writes
     system = build_system(plan_layout(load_layout(EXAMPLES / "smp.toml")), tmp_path / "s")
     plic = 0x0c00_0000
     assert plic_writes(system.plan) == [
         (plic + 4 * 11, 1),                                  # priority of source 11
+        (plic + 4 * 16, 1),                                  # priority of source 16
+        (plic + 0x2000 + 0x80 * 2, 1 << 16),                 # hart 0's guest context
         (plic + 0x2000 + 0x80 * 6, 1 << 11),                 # hart 1's guest context
         (plic + 0x2000 + 0x80 * 10, 1 << 11),                # hart 2's guest context
     ]
     grants = checker_grants(system.plan, system.partitions, system.params["banks"])
     compute = next(p for p in system.partitions if p.plan.name == "compute")
-    me = 1 << compute.plan.pid
-    assert grants["PLIC"] == [(plic_context_page(system.plan, h), 0x1000, 3, me)
-                              for h in (1, 2)]
+    control = next(p for p in system.partitions if p.plan.role == "control")
+    assert grants["PLIC"] == [(plic_context_page(system.plan, 0), 0x1000, 3,
+                               1 << control.plan.pid)] + [
+        (plic_context_page(system.plan, h), 0x1000, 3, 1 << compute.plan.pid)
+        for h in (1, 2)]
     # the guest sees vCPU i's page where QEMU virt puts hart i's S-mode context
     root, leaves = gstage_tables(compute.mappings, 0)
     for vcpu, hart in enumerate((1, 2)):
@@ -209,8 +214,19 @@ def test_a_guest_partitions_device_interrupts_are_routed_to_its_guest_contexts(t
     assert walk(root, leaves, plic) is None                  # priorities: not its own
 
 
-def test_a_layout_without_guest_devices_programs_no_plic(quad):
-    from zerovisor.system import plic_writes
-    assert plic_writes(quad.plan) == []
+def test_the_control_partition_takes_the_violation_interrupt(quad):
+    """quad.toml: no guest owns a device; the checkers' violations (source 16) go to the
+    control partition's guest context, which its G-stage shows where it is, within one
+    superpage (no room for another leaf table in its reserve)."""
+    from zerovisor.system import plic_context_page, plic_writes
+    plic = 0x0c00_0000
+    assert plic_writes(quad.plan) == [(plic + 4 * 16, 1), (plic + 0x2000 + 0x80 * 2, 1 << 16)]
+    control = quad.partitions[0]
+    page = plic_context_page(quad.plan, 0)
     grants = checker_grants(quad.plan, quad.partitions, quad.params["banks"])
-    assert grants["PLIC"] == []
+    assert grants["PLIC"] == [(page, 0x1000, 3, 1 << control.plan.pid)]
+    root, leaves = gstage_tables(control.mappings, 0)
+    assert walk(root, leaves, page)[0] == page
+    for guest in quad.partitions[1:]:
+        root, leaves = gstage_tables(guest.mappings, 0)
+        assert walk(root, leaves, page) is None
