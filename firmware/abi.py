@@ -152,7 +152,10 @@ RING = Struct("zv_ring", "A guest partition's channel to the control partition: 
     ("in_head", 1, "console input bytes ever written (control partition)"),
     ("in_tail", 1, "console input bytes ever read (VMM)"),
     ("stop_hart", 1, "vCPU that stopped it (VMM)"),
-    ("pad", 25, "reserved"),
+    ("harts", 1, "bit h: physical hart h is one of its vCPUs"),
+    ("ms", 1, "timebase ticks per millisecond"),
+    ("started", 1, "time (low word) when its guest last started (VMM)"),
+    ("pad", 22, "reserved"),
     ("in_data", 16, "console input, 64 bytes"),
 ])
 assert RING.size == RING_DATA

@@ -128,9 +128,12 @@ class SoC(wiring.Component):
             m.submodules[f"cpu{h}" if n > 1 else "cpu"] = core
             cores.append(core)
 
+        # The boot ROM holds the VMM, which every partition runs in place: each hart has a
+        # fetch port of its own, so that one partition's VMM never waits for another's
+        # (a busy VMM would otherwise slow every other partition's SBI calls).
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
                                       init=self.rom_init if self.rom_init is not None
-                                      else boot_rom(self.entry), sim=self.sim)
+                                      else boot_rom(self.entry), sim=self.sim, ports=1 + n)
         bank_size = self.ram_size // self.banks
         bank_words = bank_size // 4
         bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]
@@ -178,7 +181,8 @@ class SoC(wiring.Component):
                 connect(m, getattr(dec.subs, window), arb.ins[h])
             return arb.out
 
-        connect(m, arbitrate("ROM_FETCH", idecs, "rom"), rom.bus1)
+        for h, dec in enumerate(idecs):
+            connect(m, dec.subs.rom, getattr(rom, f"bus{h + 1}"))
         connect(m, arbitrate("ROM_DATA", ddecs, "rom"), rom.bus0)
 
         # A partition checker in front of every target but the boot ROM, programmed (and

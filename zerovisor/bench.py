@@ -24,6 +24,7 @@ SUITE = [
     ("partition.py", "guest overhead, SBI round trip, timer latency, boot cycles"),
     ("interference.py", "interference between partitions"),
     ("console.py", "console throughput through the control partition"),
+    ("isolation.py", "isolation audit, and a victim's progress under attack"),
     ("sim_speed.py", "simulation speed, cocotb and native"),
 ]
 
@@ -113,6 +114,16 @@ def summary_rows(results):
         rows.append(("console through the control partition (a flooding guest)", "",
                      (f"{console['bytes_per_mcycle']:,} bytes per M cycles, "
                      f"{console['flood_drops']} dropped"), "console"))
+    iso = results.get("isolation")
+    if iso:
+        rows.append(("isolation audit of quad.toml: attempts refused and logged", "no breach",
+                     (f"{iso['audit_cells'] - iso['audit_breaches']:,} of "
+                      f"{iso['audit_cells']:,} ({iso['audit_breaches']} breaches)"),
+                     "isolation"))
+        rows.append(("victim slowdown, an attacker hammering (buggy VMM)", "≤ 1 %",
+                     (f"{_pct(iso['worst_kernel_slowdown_percent'])} (worst kernel); SBI "
+                      f"round trip {iso['sbi_round_trip_under_attack']['mean']} vs. "
+                      f"{iso['sbi_round_trip_quiet']['mean']} cycles"), "isolation"))
     speed = results.get("sim_speed")
     if speed:
         for row in speed.get("crc", []):
@@ -167,6 +178,8 @@ def missing_metrics(results):
                       "boot_cycles_quad"],
         "interference": ["slowdown_percent", "same_bank_slowdown_percent"],
         "console": ["bytes_per_mcycle", "flood_drops"],
+        "isolation": ["audit_cells", "audit_breaches", "worst_kernel_slowdown_percent",
+                      "sbi_round_trip_under_attack"],
         "sim_speed": ["crc"],
     }
     common = ["commit", "date", "machine", "load_average"]

@@ -48,7 +48,8 @@ exit status: 0 finished (--until met, or --max-cycles reached without --until), 
 BENCH_HELP = """\
 Run every benchmark (core CPI per kernel; a guest's overhead, SBI round trip, timer and
 device interrupt latency and boot cycles; interference between partitions; console
-throughput through the control partition; simulation speed), write one JSON record each
+throughput through the control partition; the isolation audit and a victim's progress
+under attack; simulation speed), write one JSON record each
 (with commit, date, machine and load), print a summary beside the targets and draw the
 pictures (CPI per kernel, overhead bars, interference heatmap, simulation speed against
 harts). The full run takes several minutes.
@@ -148,9 +149,9 @@ def _parser():
                        "figures to quote")
     bench.add_argument("--only", action="append", metavar="NAME",
                        choices=["core", "partition", "interference", "console",
-                                "sim_speed"],
+                                "isolation", "sim_speed"],
                        help="run only this benchmark (repeat for more): core, partition, "
-                       "interference, console, sim_speed")
+                       "interference, console, isolation, sim_speed")
     bench.add_argument("--out", metavar="DIR", type=Path,
                        help="folder of the JSON records (default bench/results)")
     bench.add_argument("--plots", metavar="DIR", type=Path,

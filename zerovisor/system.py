@@ -576,7 +576,9 @@ def _build_partition(plan, part, ram, copies, harts, banks):
 
     ring = words(RING.pack({"magic": RING_MAGIC, "name": _partition_name(p.name),
                             "pid": p.pid, "on_fault": ON_FAULT[p.on_fault],
-                            "restart_limit": p.restart_limit}))
+                            "restart_limit": p.restart_limit,
+                            "harts": sum(1 << h for h in p.harts),
+                            "ms": plan.soc.clock // 1000}))
     dtb = part.dtb + bytes(_align(len(part.dtb), 4) - len(part.dtb))
     pieces = {"image": part.image, "dtb": dtb, "ring": ring, "vmm": words(vmm),
               "vcpus": words(vcpu_words), "root": words(root)}

@@ -7,6 +7,9 @@
  * deliberately buggy VMM build (its SBI call 0x80 makes any access there), and from
  * VS-mode through a G-stage mapping that buggy VMM forged (call 0x81) to the target.
  *
+ * Built with ATTACK_HAMMER (the timing-isolation benchmark), it makes every attempt again
+ * and again, unpaced and silent, for ever.
+ *
  * Each target's results go out as one line, "A <target> <result>...", a result per
  * attempt in the table's order: the hex cause of the trap that stopped it ("/t" after it
  * when a guest's trap did not carry the address it tried in tval), or "ok" when it went
@@ -109,6 +112,16 @@ int main(unsigned long hartid, unsigned long fdt)
     (void)hartid;
     (void)fdt;
     __asm__ volatile("csrw stvec, %0" :: "r"(attack_trap));
+#ifdef ATTACK_HAMMER
+    /* the interference benchmark's aggressor: every attempt, again and again, unpaced */
+    printf_("A hammering\n");
+    for (;;)
+        for (uint32_t t = 0; t < sizeof targets / sizeof targets[0]; t++)
+            for (uint32_t priv = 0; priv < 4; priv++)
+                for (uint32_t kind = 0; kind < 16; kind++)
+                    if (targets[t].cells[priv] >> kind & 1)
+                        attempt(priv, kind, targets[t].addr);
+#endif
     printf_("A start %u\n", (uint32_t)(sizeof targets / sizeof targets[0]));
     for (int i = 0; i < 10; i++)
         pause();                           /* the others' boot lines go out first */

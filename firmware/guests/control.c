@@ -48,14 +48,14 @@ struct ring {
     char name[16];
     volatile uint32_t pid, state, boots, heartbeat, stop_cause, stop_epc, stop_tval;
     volatile uint32_t on_fault, restart_limit, cmd, cmd_seq, cmd_ack, in_head, in_tail;
-    volatile uint32_t stop_hart, pad[25];
+    volatile uint32_t stop_hart, harts, ms, started, pad[22];
     volatile uint8_t in_data[64];
     volatile char data[RING_CAP];
 };
 
 struct part {
     struct ring *r;
-    uint32_t state, boots, heartbeat, silent, flagged, muted;
+    uint32_t state, boots, heartbeat, silent, flagged, muted, violations;
 };
 
 static struct part parts[MAX_PARTS];
@@ -188,12 +188,12 @@ static void check_partition(struct part *p)
     }
 }
 
-static const char *pid_name(uint32_t pid)
+static struct part *by_pid(uint32_t pid)
 {
     for (int i = 0; i < nparts; i++)
         if (parts[i].r->pid == pid)
-            return (const char *)parts[i].r->name;
-    return pid == my_pid ? "control" : "?";
+            return &parts[i];
+    return 0;
 }
 
 /* The checkers' violation logs: report each new refusal (who, which hart, how, where;
@@ -208,8 +208,12 @@ static void check_violations(void)
         if (count != seen[s]) {
             uint32_t info = checker[3], v[4] = {(info >> 4) & 7, checker[2], s, count};
             checker[4] = 1;                 /* re-armed before the slow part */
+            struct part *p = by_pid(info & 15);
+            if (p)
+                p->violations += count - seen[s];
             seen[s] = count;
-            event_n(kinds[(info >> 8) & 3], pid_name(info & 15), 4, v);
+            event_n(kinds[(info >> 8) & 3], p ? (const char *)p->r->name
+                    : (info & 15) == my_pid ? "control" : "?", 4, v);
         }
     }
 }
@@ -264,11 +268,22 @@ static int starts(const char *line, const char *word)
 static void run(const char *line)
 {
     if (starts(line, "ps")) {
-        printf_("pid name state boots restarts drops heartbeat\n");
+        printf_("pid name state harts uptime_ms restarts drops violations\n");
         for (int i = 0; i < nparts; i++) {
             struct ring *r = parts[i].r;
-            printf_("%u %s %s %u %u %u %u\n", r->pid, r->name, state_name(r->state), r->boots,
-                    r->boots ? r->boots - 1 : 0, r->drops, r->heartbeat);
+            char harts[24];
+            int n = 0;
+            for (uint32_t h = 0; h < 8; h++)
+                if (r->harts >> h & 1) {
+                    if (n)
+                        harts[n++] = ',';
+                    harts[n++] = (char)('0' + h);
+                }
+            harts[n] = 0;
+            uint32_t up = r->state == RUNNING && r->ms ? ((uint32_t)rdtime() - r->started)
+                / r->ms : 0;
+            printf_("%u %s %s %s %u %u %u %u\n", r->pid, r->name, state_name(r->state),
+                    harts, up, r->boots ? r->boots - 1 : 0, r->drops, parts[i].violations);
         }
     } else if (starts(line, "mute ") || starts(line, "unmute ")) {
         int mute = line[0] == 'm';

@@ -144,6 +144,8 @@ static void set_state(vmm_t *m, uint32_t state)
         channel(m)->stop_cause = m->stop_cause;
         channel(m)->stop_epc = m->stop_epc;
         channel(m)->stop_tval = m->stop_tval;
+        if (state == ZV_STATE_RUNNING)
+            channel(m)->started = csr_read(time);
         __atomic_thread_fence(__ATOMIC_RELEASE);
         channel(m)->state = state;
     }

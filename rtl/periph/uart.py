@@ -1,22 +1,25 @@
 """A ns16550a-compatible UART: the register subset that firmware and Linux's 8250 driver use.
 
-Registers are one byte apart (``reg-shift = 0``). There are no FIFOs: one receive buffer
-and one transmit shifter. Besides the serial pins the UART has a simulation side door:
-``tx_strobe``/``tx_data`` show each byte the moment software writes it, and
-``rx_inject``/``rx_inject_data`` put a received byte straight into the receive buffer.
+Registers are one byte apart (``reg-shift = 0``). Received bytes wait in a 16-byte FIFO
+(as a 16550A's, always on): a shell busy printing does not lose what an operator types
+meanwhile. Sending has one transmit shifter. Besides the serial pins the UART has a
+simulation side door: ``tx_strobe``/``tx_data`` show each byte the moment software writes
+it, and ``rx_inject``/``rx_inject_data`` put a received byte straight into the FIFO.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from ..bus import BusSignature
 from .regmap import Field, Register, RegisterMap
 
-__all__ = ["UART", "UART_REGS"]
+__all__ = ["UART", "UART_REGS", "RX_FIFO"]
 
-UART_REGS = RegisterMap("UART", "ns16550a UART (register subset, no FIFO)", (
-    Register("RBR_THR", 0, 1, "rw", "Read: received byte. Write: byte to send. "
+RX_FIFO = 16            # received bytes the UART holds
+
+UART_REGS = RegisterMap("UART", "ns16550a UART (register subset, 16-byte receive FIFO)", (
+    Register("RBR_THR", 0, 1, "rw", "Read: oldest received byte. Write: byte to send. "
              "DLL (divisor low) when LCR.DLAB is set."),
     Register("IER", 1, 1, "rw", "Interrupt enables. DLM (divisor high) when LCR.DLAB is set.", (
         Field("ERBFI", 0, doc="received data available"),
@@ -30,7 +33,7 @@ UART_REGS = RegisterMap("UART", "ns16550a UART (register subset, no FIFO)", (
     Register("MCR", 4, 1, "rw", "Modem control (stored only)."),
     Register("LSR", 5, 1, "r", "Line status.", (
         Field("DR", 0, doc="a received byte is waiting"),
-        Field("OE", 1, doc="a received byte was lost"),
+        Field("OE", 1, doc="a received byte was lost (the FIFO was full)"),
         Field("THRE", 5, doc="transmit holding register empty"),
         Field("TEMT", 6, doc="transmitter empty"),
     )),
@@ -76,8 +79,13 @@ class UART(wiring.Component):
         mcr = Signal(5)
         scr = Signal(8)
         div = Signal(16, init=self.divisor)
+        fifo = Array(Signal(8, name=f"rx_fifo{i}") for i in range(RX_FIFO))
+        head = Signal(range(RX_FIFO))           # the oldest byte
+        level = Signal(range(RX_FIFO + 1))
         rbr = Signal(8)
         dr = Signal()
+        m.d.comb += [rbr.eq(fifo[head]), dr.eq(level != 0)]
+        pop = Signal()
         oe = Signal()
         tx_busy = Signal()
         dlab = lcr[7]
@@ -126,8 +134,9 @@ class UART(wiring.Component):
             with m.If(lane(7)):
                 m.d.sync += scr.eq(byte(7))
         with m.Else():
-            with m.If(lane(0) & ~dlab):
-                m.d.sync += dr.eq(0)
+            with m.If(lane(0) & ~dlab & dr):
+                m.d.comb += pop.eq(1)
+                m.d.sync += head.eq(head + 1)
             with m.If(lane(5)):
                 m.d.sync += oe.eq(0)
 
@@ -164,10 +173,11 @@ class UART(wiring.Component):
         rx_busy = Signal()
         bit_time = Cat(Const(0, 4), div)
 
+        push = Signal()
+        pushed = Signal(8)
+
         def receive(data):
-            m.d.sync += [rbr.eq(data), dr.eq(1)]
-            with m.If(dr):
-                m.d.sync += oe.eq(1)
+            m.d.comb += [push.eq(1), pushed.eq(data)]
 
         with m.If(~rx_busy):
             with m.If(~rx_bit):
@@ -187,4 +197,10 @@ class UART(wiring.Component):
                         receive(rx_shift)
         with m.If(self.rx_inject):
             receive(self.rx_inject_data)
+        full = level == RX_FIFO
+        with m.If(push & full):
+            m.d.sync += oe.eq(1)
+        with m.If(push & ~full):
+            m.d.sync += fifo[(head + level)[:RX_FIFO.bit_length() - 1]].eq(pushed)
+        m.d.sync += level.eq(level + (push & ~full) - pop)
         return m

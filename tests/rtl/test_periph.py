@@ -146,6 +146,33 @@ def test_uart_receives_serial_and_injected_bytes_and_interrupts():
     simulate(dut, tb, [line])
 
 
+def test_uart_receive_fifo_keeps_sixteen_bytes_in_order_then_overruns():
+    """A shell busy printing does not lose what is typed meanwhile: bytes wait, in order,
+    up to 16; the 17th is lost and LSR.OE says so (reading LSR clears it)."""
+    dut = UART(divisor=1, instant_tx=True)
+
+    async def tb(ctx):
+        for c in range(17):
+            ctx.set(dut.rx_inject, 1)
+            ctx.set(dut.rx_inject_data, 0x41 + c)
+            await ctx.tick()
+        ctx.set(dut.rx_inject, 0)
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x03 == 0x03   # DR, OE
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x03 == 0x01   # OE cleared
+        got = [await uart_read(ctx, dut.bus, _reg("RBR_THR")) for _ in range(16)]
+        assert got == list(range(0x41, 0x51))
+        assert await uart_read(ctx, dut.bus, _reg("LSR")) & 0x01 == 0
+        # a byte arriving as the oldest is read out keeps its place
+        for c in (1, 2):
+            ctx.set(dut.rx_inject, 1)
+            ctx.set(dut.rx_inject_data, c)
+            await ctx.tick()
+        ctx.set(dut.rx_inject, 0)
+        assert [await uart_read(ctx, dut.bus, _reg("RBR_THR")) for _ in range(2)] == [1, 2]
+
+    simulate(dut, tb)
+
+
 def test_uart_instant_tx_strobes_each_written_byte():
     dut = UART(instant_tx=True)
     seen = []

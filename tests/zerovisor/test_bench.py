@@ -28,7 +28,8 @@ def png_size(path):
 def test_quick_bench_writes_every_metric_and_the_plots(tmp_path):
     assert main(["bench", "--quick", "--out", str(tmp_path)]) == 0
     results = load_results(tmp_path)
-    assert set(results) == {"core", "partition", "interference", "console", "sim_speed"}
+    assert set(results) == {"core", "partition", "interference", "console", "isolation",
+                            "sim_speed"}
     assert missing_metrics(results) == []
     for record in results.values():
         assert record["quick"] is True and record["machine"]["cores"] >= 1
