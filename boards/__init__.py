@@ -29,14 +29,26 @@ class Board:
     rgb: bool = False
     doc: str = ""
 
-    def make_platform(self):
+    def make_platform(self, program=False):
+        """The board's platform; unless ``program``, one that does not ask for the
+        programming tool (amaranth-boards' ULX3S wants openFPGALoader for every build)."""
         import importlib
         module, cls = self.platform.split(":")
         try:
-            return getattr(importlib.import_module(f"amaranth_boards.{module}"), cls)()
+            base = getattr(importlib.import_module(f"amaranth_boards.{module}"), cls)
         except ImportError:
             raise BoardError("amaranth-boards is not installed (pip install "
                              "amaranth-boards)") from None
+        if program:
+            return base()
+
+        class BuildOnly(base):
+            @property
+            def required_tools(self):
+                return [t for t in super().required_tools if t != "openFPGALoader"]
+
+        BuildOnly.__name__ = base.__name__
+        return BuildOnly()
 
 
 BOARDS = {b.name: b for b in (

