@@ -1,6 +1,7 @@
 """The ``zerovisor`` command."""
 
 import argparse
+import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -422,6 +423,7 @@ def _build(args, console):
     import os
 
     from .boards import get_board
+    from .boards.report import summarize
     from .boards.top import BoardTop
     board = get_board(args.board)
     plan = _load_plan(args.layout, console)
@@ -441,12 +443,71 @@ def _build(args, console):
     platform = board.make_platform(program=args.program)
     top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
                    partition_harts=[p.harts for p in plan.partitions])
-    with console.status(f"[cyan]synthesizing, placing and routing for {board.name} "
-                        f"(several minutes)"):
-        platform.build(top, name="zerovisor", build_dir=str(folder),
-                       do_program=args.program)
-    console.print(f"[green]bitstream: {folder / 'zerovisor.bit'}[/]", highlight=False)
+    report = _run_fpga_build(platform, top, folder, board, args.program, console)
+    summary = summarize(report, board=board.name, layout=str(args.layout),
+                        clock_hz=plan.soc.clock)
+    _print_fpga_report(summary, console)
+    (folder / "report.json").write_text(json.dumps(summary, indent=1) + "\n")
+    console.print(f"[green]bitstream: {folder / 'zerovisor.bit'}[/]\nreport: "
+                  f"{folder / 'report.json'}", highlight=False)
     return 0
+
+
+def _run_fpga_build(platform, top, folder, board, program, console):
+    """Synthesis, place and route and packing (and programming), with the step and the
+    time shown; nextpnr's JSON report, or a :class:`ZerovisorError` saying why not."""
+    import subprocess
+    import threading
+    import time
+
+    from .boards.report import does_not_fit, phase
+    for stale in ("zerovisor.tim", "zerovisor.config", "zerovisor.bit", "nextpnr.json"):
+        (folder / stale).unlink(missing_ok=True)
+    failure = []
+
+    def work():
+        try:
+            platform.build(top, name="zerovisor", build_dir=str(folder),
+                           do_program=program, nextpnr_opts="--report nextpnr.json")
+        except subprocess.CalledProcessError as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=work, daemon=True)
+    start = time.monotonic()
+    worker.start()
+    with console.status("[cyan]building") as status:
+        while worker.is_alive():
+            files = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+            status.update(f"[cyan]{board.name}: {phase(files)}, "
+                          f"{time.monotonic() - start:.0f} s")
+            worker.join(1.0)
+    if failure:
+        tim = folder / "zerovisor.tim"
+        log = tim.read_text(errors="replace") if tim.exists() else ""
+        over = does_not_fit(log)
+        if over:
+            raise ZerovisorError(f"the design does not fit the {board.name}: " + "; ".join(
+                f"{name} {used:,} of {available:,} ({used - available:,} over)"
+                for name, used, available in over))
+        which = tim if tim.exists() else folder / "zerovisor.rpt"
+        tail = which.read_text(errors="replace")[-1500:] if which.exists() else ""
+        raise ZerovisorError(f"the FPGA build failed ({failure[0].cmd}); the end of "
+                             f"{which}:\n{tail}")
+    return json.loads((folder / "nextpnr.json").read_text())
+
+
+def _print_fpga_report(summary, console):
+    from rich.table import Table
+    table = Table(title=f"{summary['board']}: {summary['layout']}")
+    for column in ("resource", "used", "of", "%"):
+        table.add_column(column, justify="right" if column != "resource" else "left")
+    for name, u in summary["utilization"].items():
+        table.add_row(name, f"{u['used']:,}", f"{u['available']:,}", f"{u['percent']}")
+    console.print(table)
+    for net, c in summary["clocks"].items():
+        verdict = "[green]met[/]" if c["met"] else "[bold red]NOT met[/]"
+        console.print(f"clock {escape(net)}: Fmax {c['fmax_mhz']} MHz, target "
+                      f"{c['target_mhz']} MHz: {verdict}", highlight=False)
 
 
 def _sim_layout(args, console):

@@ -132,3 +132,64 @@ def test_partition_leds_blink_while_their_guests_run():
     assert 0 < sum(led[0][8:]) < 40 and led[0][8:] != [1] * 40     # blinking, not stuck on
     assert sum(led[1][:16]) > 0 and sum(led[1][24:]) == 0            # then dark
     assert sum(led[2]) == 0                                          # never lit
+
+
+NEXTPNR_REPORT = {
+    "utilization": {"TRELLIS_COMB": {"used": 20913, "available": 83640},
+                    "TRELLIS_FF": {"used": 6402, "available": 83640},
+                    "DP16KD": {"used": 72, "available": 208},
+                    "MULT18X18D": {"used": 4, "available": 156},
+                    "TRELLIS_IO": {"used": 8, "available": 365},
+                    "DCCA": {"used": 2, "available": 56}},
+    "fmax": {"$glbnet$clk": {"achieved": 41.3, "constraint": 50.0},
+             "$glbnet$clk25": {"achieved": 300.0, "constraint": 25.0}},
+}
+
+
+def test_the_build_report_gives_use_and_timing():
+    from zerovisor.boards.report import summarize
+    report = summarize(NEXTPNR_REPORT, board="ulx3s-85f", layout="x.toml", clock_hz=50e6)
+    assert report["utilization"]["LUT4"] == {"used": 20913, "available": 83640,
+                                             "percent": 25.0}
+    assert report["utilization"]["EBR (block RAM)"]["percent"] == 34.6
+    assert "DCCA" not in report["utilization"]
+    assert report["clocks"]["$glbnet$clk"] == {"fmax_mhz": 41.3, "target_mhz": 50.0,
+                                               "met": False}
+    assert report["timing_met"] is False
+
+
+def fake_build(folder, log):
+    """A platform whose build fails the way nextpnr does, leaving ``log``."""
+    import subprocess
+
+    class Platform:
+        def build(self, top, *, build_dir, **options):
+            (folder / "zerovisor.tim").write_text(log)
+            raise subprocess.CalledProcessError(1, ["sh", "build_zerovisor.sh"])
+    return Platform()
+
+
+def test_a_design_too_big_for_the_device_says_how_much_over(tmp_path):
+    from rich.console import Console
+
+    from zerovisor.cli import _run_fpga_build
+    log = ("Info: Device utilisation:\n"
+           "Info: \t          TRELLIS_IO:     8/   365     2%\n"
+           "Info: \t        TRELLIS_COMB: 99999/ 83640   119%\n"
+           "Info: \t              DP16KD:   300/   208   144%\n"
+           "ERROR: Unable to place cell 'x', no BELs remaining\n")
+    with pytest.raises(ZerovisorError, match=r"does not fit the ulx3s-85f: LUT4 99,999 of "
+                       r"83,640 \(16,359 over\); EBR \(block RAM\) 300 of 208 \(92 over\)"):
+        _run_fpga_build(fake_build(tmp_path, log), None, tmp_path, get_board("ulx3s-85f"),
+                        False, Console(file=open("/dev/null", "w")))
+    with pytest.raises(ZerovisorError, match="(?s)the FPGA build failed .*ERROR: routing"):
+        _run_fpga_build(fake_build(tmp_path, "Info: fine\nERROR: routing failed\n"), None,
+                        tmp_path, get_board("ulx3s-85f"), False,
+                        Console(file=open("/dev/null", "w")))
+
+
+def test_the_build_step_is_read_from_its_files():
+    from zerovisor.boards.report import phase
+    assert phase({"zerovisor.il", "zerovisor.rpt"}) == "synthesizing (yosys)"
+    assert phase({"zerovisor.rpt", "zerovisor.tim"}).startswith("placing and routing")
+    assert phase({"zerovisor.tim", "zerovisor.config"}).startswith("packing")

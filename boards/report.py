@@ -1,0 +1,66 @@
+"""What a board build produced: device use and clock speed, from nextpnr's JSON report,
+and the reason a build failed, from its log.
+
+nextpnr-ecp5 ``--report FILE`` writes ``{"utilization": {BEL type: {"used", "available"}},
+"fmax": {clock net: {"achieved", "constraint"}}, ...}`` (MHz); :func:`summarize` turns it
+into zerovisor's report: LUT4, FF, EBR (block RAM), DSP and I/O use with the share of
+the device, each clock's Fmax against its target, and whether timing is met.
+"""
+
+import re
+
+__all__ = ["RESOURCES", "summarize", "does_not_fit", "phase"]
+
+# nextpnr's BEL types on ECP5 -> what a user calls them
+RESOURCES = {
+    "TRELLIS_COMB": "LUT4",
+    "TRELLIS_FF": "FF",
+    "DP16KD": "EBR (block RAM)",
+    "MULT18X18D": "DSP (18x18)",
+    "TRELLIS_IO": "I/O",
+    "EHXPLLL": "PLL",
+}
+
+
+def summarize(report, *, board, layout, clock_hz):
+    """Our report (a JSON-ready dict) from nextpnr's ``report``."""
+    use = {}
+    for bel, name in RESOURCES.items():
+        cell = report.get("utilization", {}).get(bel)
+        if cell:
+            used, available = cell["used"], cell["available"]
+            use[name] = {"used": used, "available": available,
+                         "percent": round(100 * used / available, 1) if available else 0.0}
+    clocks = {}
+    for net, f in report.get("fmax", {}).items():
+        clocks[net] = {"fmax_mhz": round(f["achieved"], 2),
+                       "target_mhz": round(f["constraint"], 2),
+                       "met": f["achieved"] >= f["constraint"]}
+    return {"board": board, "layout": layout, "soc_clock_mhz": clock_hz / 1e6,
+            "utilization": use, "clocks": clocks,
+            "timing_met": bool(clocks) and all(c["met"] for c in clocks.values())}
+
+
+_UTIL = re.compile(r"^\s*Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.MULTILINE)
+
+
+def does_not_fit(log):
+    """From nextpnr's log: ``[(resource, used, available)]`` of every resource the design
+    needs more of than the device has (empty when it fits)."""
+    over = []
+    for bel, used, available in _UTIL.findall(log):
+        used, available = int(used), int(available)
+        if used > available:
+            over.append((RESOURCES.get(bel, bel), used, available))
+    return over
+
+
+def phase(files):
+    """Which step a build is in, from the names of the files in its folder."""
+    if "zerovisor.bit" in files:
+        return "done"
+    if "zerovisor.config" in files:
+        return "packing the bitstream (ecppack)"
+    if "zerovisor.tim" in files:
+        return "placing and routing (nextpnr-ecp5)"
+    return "synthesizing (yosys)"
