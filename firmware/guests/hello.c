@@ -1,5 +1,5 @@
 /* hello: greets, says what the SBI is, then counts forever, printing a tick now and then
- * and echoing any console input it was given.
+ * and echoing each line of console input it was given.
  * Uses nothing but the SBI: it runs the same on QEMU virt under OpenSBI. */
 #include "sbi.h"
 
@@ -13,16 +13,23 @@ int main(unsigned long hartid, unsigned long fdt)
             (uint32_t)hartid, (uint32_t)fdt, (uint32_t)spec.value >> 24,
             (uint32_t)spec.value & 0xffffff, (uint32_t)impl.value);
     volatile uint32_t counter = 0;
-    static char typed[32];
+    static char typed[16], line[64];
+    uint32_t have = 0;
     for (uint32_t tick = 1;; tick++) {
         for (uint32_t i = 0; i < TICK_ITERATIONS; i++)
             counter++;
         printf_("tick %u\n", tick);
-        /* console input, if any was routed here */
-        long n = sbi_call(SBI_EXT_DBCN, 1, sizeof typed - 1, (long)(uintptr_t)typed, 0).value;
-        if (n > 0) {
-            typed[n] = 0;
-            printf_("input: %s\n", typed);
+        /* console input, if any was routed here: echoed a whole line at a time */
+        long n = sbi_call(SBI_EXT_DBCN, 1, sizeof typed, (long)(uintptr_t)typed, 0).value;
+        for (long k = 0; k < n; k++) {
+            if (typed[k] == '\n' || typed[k] == '\r' || have == sizeof line - 1) {
+                line[have] = 0;
+                if (have)
+                    printf_("input: %s\n", line);
+                have = 0;
+            }
+            if (typed[k] != '\n' && typed[k] != '\r')
+                line[have++] = typed[k];
         }
     }
 }
