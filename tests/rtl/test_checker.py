@@ -88,22 +88,19 @@ def test_locked_checker_enforces_partitions_and_logs_violations():
             await bus_read(ctx, dut.bus, 0x1008)                # partition 1 may not run it
         # only the allowed accesses reached the target
         assert reached == [(0x4, 1, 0xAB, 1), (0x4, 0, 0, 1), (0x401, 0, 0, 2)]
-        assert await cfg_read(ctx, dut, "VCOUNT") == 3
-        assert await cfg_read(ctx, dut, "VADDR") == BASE + 0x20
-        info = await cfg_read(ctx, dut, "VINFO")
-        assert (info & 7, (info >> 8) & 3) == (2, Kind.WRITE)
-        assert ctx.get(dut.irq) == 1
+        async def log():
+            info = await cfg_read(ctx, dut, "VINFO")
+            return (await cfg_read(ctx, dut, "VCOUNT"), await cfg_read(ctx, dut, "VADDR"),
+                    info & 7, (info >> 8) & 3, ctx.get(dut.irq))
+
+        assert await log() == (3, BASE + 0x20, 2, Kind.WRITE, 1)
         await cfg_write(ctx, dut, "VACK", 1)
         assert ctx.get(dut.irq) == 0
         # acknowledged: the next violation is logged afresh, the count goes on
         as_partition(ctx, dut, 1, fetch=1)
         with pytest.raises(BusError):
             await bus_read(ctx, dut.bus, 0x100C)
-        assert await cfg_read(ctx, dut, "VCOUNT") == 4
-        assert await cfg_read(ctx, dut, "VADDR") == BASE + 0x100C
-        info = await cfg_read(ctx, dut, "VINFO")
-        assert (info & 7, (info >> 8) & 3) == (1, Kind.FETCH)
-        assert ctx.get(dut.irq) == 1
+        assert await log() == (4, BASE + 0x100C, 1, Kind.FETCH, 1)
         await cfg_write(ctx, dut, "VACK", 1)
 
         # the lock holds: entries and lock ignore writes
