@@ -460,6 +460,7 @@ def _run_fpga_build(platform, top, folder, board, program, console):
     import threading
     import time
 
+    from .boards import SYNTH_OVERRIDES
     from .boards.report import does_not_fit, phase
     for stale in ("zerovisor.tim", "zerovisor.config", "zerovisor.bit", "nextpnr.json"):
         (folder / stale).unlink(missing_ok=True)
@@ -468,7 +469,8 @@ def _run_fpga_build(platform, top, folder, board, program, console):
     def work():
         try:
             platform.build(top, name="zerovisor", build_dir=str(folder),
-                           do_program=program, nextpnr_opts="--report nextpnr.json")
+                           do_program=program, nextpnr_opts="--report nextpnr.json",
+                           **SYNTH_OVERRIDES)
         except subprocess.CalledProcessError as exc:
             failure.append(exc)
 

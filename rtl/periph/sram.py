@@ -2,7 +2,7 @@
 
 import hashlib
 
-from amaranth import ClockSignal, Instance, Module, ResetSignal
+from amaranth import ClockSignal, Instance, Module, ResetSignal, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In
 
@@ -64,17 +64,21 @@ class SRAM(wiring.Component):
         if self.sim:
             return self._instance()
         m = Module()
+        # Each port reads asynchronously into a register of its own, which yosys folds back
+        # into the block RAM's read port; that way (not Amaranth's synchronous port, whose
+        # read-during-write result is always defined) ``-no-rw-check`` reaches the ports, and
+        # yosys need not keep a second copy of the memory to give a fetch that races a store
+        # to the same word the old value: RISC-V leaves that undefined until a FENCE.I.
         m.submodules.mem = mem = memory.Memory(shape=32, depth=self.size // 4, init=self._init)
         if self.writable:
             wp = mem.write_port(granularity=8)
         for i in range(self.ports):
             bus = getattr(self, f"bus{i}")
-            rp = mem.read_port(transparent_for=(wp,) if self.writable and i == 0 else ())
-            m.d.comb += [
-                rp.addr.eq(bus.adr),
-                rp.en.eq(bus.cyc),
-                bus.dat_r.eq(rp.data),
-            ]
+            rp = mem.read_port(domain="comb")
+            data = Signal(32, reset_less=True, name=f"data{i}")
+            m.d.comb += [rp.addr.eq(bus.adr), bus.dat_r.eq(data)]
+            with m.If(bus.cyc):
+                m.d.sync += data.eq(rp.data)
             refuse = bus.we & (i != 0 or not self.writable)
             m.d.sync += [
                 bus.ack.eq(bus.cyc & ~refuse),
