@@ -124,6 +124,10 @@ def attack_targets(system, attacker):
         targets.append(Target(name, resource, addr, {"VS": vs, "VU": vu, "HS": hs,
                                                      "forged G-stage": forged}))
 
+    def add_register(name, resource, addr):
+        """A device register: loads and stores from every privilege."""
+        add(name, resource, addr, vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+
     for q in system.partitions:
         if q is attacker:
             continue
@@ -154,40 +158,34 @@ def attack_targets(system, attacker):
     slots = checked_targets(system.params["banks"], plan.soc.uarts)
     ram_slot = partctl + CHECKER_SLOT * 0
     from .rtl.partition.checker import CHECKER_REGS, ENTRY_BASE
-    add(f"{slots[0]} checker's entry 0 (permissions)", "partition registers",
-        ram_slot + ENTRY_BASE + 8, vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-    add(f"{slots[0]} checker's lock", "partition registers",
-        ram_slot + CHECKER_REGS.offset("CTRL"), vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-    add(f"{slots[0]} checker's violation log", "partition registers",
-        ram_slot + CHECKER_REGS.offset("VACK"), vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+    add_register(f"{slots[0]} checker's entry 0 (permissions)", "partition registers",
+                 ram_slot + ENTRY_BASE + 8)
+    add_register(f"{slots[0]} checker's lock", "partition registers",
+                 ram_slot + CHECKER_REGS.offset("CTRL"))
+    add_register(f"{slots[0]} checker's violation log", "partition registers",
+                 ram_slot + CHECKER_REGS.offset("VACK"))
     plic = regions["PLIC"].base
     from .rtl.memmap import IRQS
-    add("PLIC priority of the violation source", "PLIC",
-        plic + PLIC_REGS.offset("PRIORITY") + 4 * IRQS["VIOLATION"],
-        vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+    add_register("PLIC priority of the violation source", "PLIC",
+                 plic + PLIC_REGS.offset("PRIORITY") + 4 * IRQS["VIOLATION"])
     my_hart = me.harts[0]
-    add(f"PLIC enables of hart {my_hart}'s guest context", "PLIC",
-        plic + PLIC_REGS.offset("ENABLE") + 0x80 * context(my_hart, "guest"),
-        vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-    add(f"PLIC claim of hart {my_hart}'s M context", "PLIC",
-        plic + PLIC_REGS.offset("CLAIM") + 0x1000 * context(my_hart, "m"),
-        vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+    add_register(f"PLIC enables of hart {my_hart}'s guest context", "PLIC",
+                 plic + PLIC_REGS.offset("ENABLE") + 0x80 * context(my_hart, "guest"))
+    add_register(f"PLIC claim of hart {my_hart}'s M context", "PLIC",
+                 plic + PLIC_REGS.offset("CLAIM") + 0x1000 * context(my_hart, "m"))
     clint = regions["CLINT"].base
     other = [h for q in plan.partitions if q is not me for h in q.harts]
     if other:
         h = other[0]
-        add(f"PLIC claim of hart {h}'s guest context", "PLIC",
-            plic_context_page(plan, h) + 4, vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-        add(f"PLIC enables of hart {h}'s guest context", "PLIC",
-            plic + PLIC_REGS.offset("ENABLE") + 0x80 * context(h, "guest"),
-            vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-        add(f"CLINT msip of hart {h}", "CLINT", clint + 4 * h,
-            vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-        add(f"CLINT mtimecmp of hart {h}", "CLINT", clint + 0x4000 + 8 * h,
-            vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-    add(f"CLINT mtimecmp of hart {my_hart} (its own M-mode timer)", "CLINT",
-        clint + 0x4000 + 8 * my_hart, vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-    add("CLINT mtime", "CLINT", clint + 0xBFF8, vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+        add_register(f"PLIC claim of hart {h}'s guest context", "PLIC",
+                     plic_context_page(plan, h) + 4)
+        add_register(f"PLIC enables of hart {h}'s guest context", "PLIC",
+                     plic + PLIC_REGS.offset("ENABLE") + 0x80 * context(h, "guest"))
+        add_register(f"CLINT msip of hart {h}", "CLINT", clint + 4 * h)
+        add_register(f"CLINT mtimecmp of hart {h}", "CLINT", clint + 0x4000 + 8 * h)
+    add_register(f"CLINT mtimecmp of hart {my_hart} (its own M-mode timer)", "CLINT",
+                 clint + 0x4000 + 8 * my_hart)
+    add_register("CLINT mtime", "CLINT", clint + 0xBFF8)
     bells = regions["DOORBELL"].base
     peers = {q.pid for c in plan.channels if me.name in c.ends
              for q in plan.partitions if q.name in c.ends}
@@ -195,11 +193,10 @@ def attack_targets(system, attacker):
         if q is me:
             continue
         if q.pid not in peers and q.role != "control":
-            add(f"{q.name}'s doorbell (no channel)", "doorbells", _doorbell(plan, "RING", q.pid),
-                vs=DATA, vu=DATA, hs=DATA, forged=DATA)
-        add(f"{q.name}'s doorbell acknowledge", "doorbells",
-            bells + DOORBELL_REGS.offset("ACK") + 0x1000 * q.pid,
-            vs=DATA, vu=DATA, hs=DATA, forged=DATA)
+            add_register(f"{q.name}'s doorbell (no channel)", "doorbells",
+                         _doorbell(plan, "RING", q.pid))
+        add_register(f"{q.name}'s doorbell acknowledge", "doorbells",
+                     bells + DOORBELL_REGS.offset("ACK") + 0x1000 * q.pid)
     add("boot ROM (VMM code)", "boot ROM", ROM_BASE + 0x100,
         hs=("store", "amo", "hsv"), forged=("store", "amo"))
     if len(system.partitions) > 1:      # a partition alone may end its system
