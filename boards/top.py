@@ -124,13 +124,21 @@ class BoardTop(Elaboratable):
             a_MFG_GMCREF_SEL="2",
         )
         platform.add_clock_constraint(sync.clk, achieved)
-        # Reset: until the PLL locks, and while the reset button is held.
+        # Reset: until the PLL locks, and while the reset button is held; taken through two
+        # flip-flops of the SoC's clock (the button and the lock are asynchronous to it)
+        # and then a global clock buffer: the reset reaches some 9,000 flip-flops per hart,
+        # which in general routing left nextpnr unable to finish routing the 1-hart SoC.
         pressed = 0
         reset = self.board.reset or platform.default_rst
         if reset is not None:
             m.submodules.reset = button = io.Buffer("i", platform.request(reset, 0, dir="-"))
             pressed = button.i
-        m.d.comb += sync.rst.eq(~locked | pressed)
+        m.domains.reset_sync = reset_sync = ClockDomain("reset_sync", reset_less=True)
+        stages = Signal(2, init=0b11)
+        m.d.comb += reset_sync.clk.eq(sync.clk)
+        m.d.reset_sync += stages.eq(Cat(~locked | pressed, stages[0]))
+        m.submodules.reset_buffer = Instance("DCCA", i_CLKI=stages[1], i_CE=1,
+                                             o_CLKO=sync.rst)
 
         # UART0 on the USB serial port.
         uart = platform.request("uart", 0, dir="-")

@@ -143,6 +143,17 @@ def summary_rows(results):
                              f"{quad['cold_build_seconds']:.0f} s", "sim_speed"))
             rows.append(("model lookup, cached", "≤ 2 s",
                          f"{quad['cached_build_seconds']:.2f} s", "sim_speed"))
+    fpga = results.get("fpga")
+    for board, entries in (fpga or {}).get("boards", {}).items():
+        for name, e in entries.items():
+            lut = e["utilization"].get("LUT4", 0)
+            what = f"{e['harts']} hart(s), {'with' if e['hext'] else 'without'} H"
+            rows.append((f"FPGA, {board}, SoC with {what}: LUT4, FF, EBR; Fmax",
+                         "≥ 50 MHz (4 harts)",
+                         (f"{lut:,} LUT4 ({100 * lut / e['available']['LUT4']:.0f} %), "
+                          f"{e['utilization'].get('FF', 0):,} FF, "
+                          f"{e['utilization'].get('EBR (block RAM)', 0)} EBR; "
+                          f"{e['fmax_mhz']} MHz"), "fpga"))
     return rows
 
 

@@ -469,7 +469,8 @@ def _run_fpga_build(platform, top, folder, board, program, console):
     def work():
         try:
             platform.build(top, name="zerovisor", build_dir=str(folder),
-                           do_program=program, nextpnr_opts="--report nextpnr.json",
+                           do_program=program,
+                           nextpnr_opts="--router router2 --report nextpnr.json",
                            **SYNTH_OVERRIDES)
         except subprocess.CalledProcessError as exc:
             failure.append(exc)

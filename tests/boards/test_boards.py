@@ -23,6 +23,7 @@ def test_every_board_elaborates_the_soc_with_its_pins(name):
     assert "FREQUENCY" in lpf and "50" in lpf            # the PLL's output is constrained
     assert tx_pin is None or f'"{tx_pin}"' in lpf        # UART0 reaches the board's pins
     assert "EHXPLLL" in plan.files["zerovisor.il"]
+    assert "DCCA" in plan.files["zerovisor.il"]           # the reset on a global buffer
 
 
 @pytest.mark.parametrize("f_in, f_out", [(25e6, 50e6), (100e6, 50e6), (25e6, 62.5e6),

@@ -85,3 +85,13 @@ def test_readme_without_markers_is_a_clear_error(tmp_path):
 def test_plots_skip_what_has_no_record(tmp_path):
     core = json.loads((RESULTS / "core.json").read_text())
     assert [p.name for p in make_plots({"core": core}, tmp_path)] == ["cpi.png"]
+
+
+def test_fpga_builds_get_a_row_each():
+    entry = {"harts": 4, "hext": False, "fmax_mhz": 12.5,
+             "utilization": {"LUT4": 41820, "FF": 30000, "EBR (block RAM)": 88},
+             "available": {"LUT4": 83640, "FF": 83640, "EBR (block RAM)": 208}}
+    rows = summary_rows({"fpga": {"boards": {"ulx3s-85f": {"4": entry}}}})
+    assert rows == [("FPGA, ulx3s-85f, SoC with 4 hart(s), without H: LUT4, FF, EBR; Fmax",
+                     "≥ 50 MHz (4 harts)", "41,820 LUT4 (50 %), 30,000 FF, 88 EBR; 12.5 MHz",
+                     "fpga")]
