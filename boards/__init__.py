@@ -12,11 +12,11 @@ __all__ = ["Board", "BOARDS", "BoardError", "SYNTH_OVERRIDES", "get_board"]
 # with ABC9, which on the whole SoC ran for over an hour and then failed an internal
 # assertion (rtlil.cc, in ABC9's reintegration). So the build stops synth_ecp5 before its
 # LUT mapping, maps with classic ABC to LUT4s and lets synth_ecp5 finish the cell mapping:
-# the 1-hart SoC synthesizes in about two minutes. (LUT5 to LUT7 out of PFU muxes, as
+# the 1-hart SoC synthesizes in two to three minutes. (LUT5 to LUT7 out of PFU muxes, as
 # synth_ecp5 mapped before ABC9, placed at 11.2 MHz with 26,957 LUT4 in use; LUT4s alone
-# at 12.5 MHz with 20,169.) ``-no-rw-check`` lets a block
-# RAM return either value when a fetch reads the word a store writes in the same cycle
-# (see :class:`~zerovisor.rtl.periph.sram.SRAM`), which halves the block RAM the SoC needs.
+# at 12.5 MHz with 20,169.) ``-no-rw-check`` lets a block RAM return either value when a
+# fetch reads the word a store writes in the same cycle (see
+# :class:`~zerovisor.rtl.periph.sram.SRAM`), which halves the block RAM the SoC needs.
 SYNTH_OVERRIDES = {
     "synth_opts": "-no-rw-check -run begin:map_luts",
     "script_after_synth": "\n".join([

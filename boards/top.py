@@ -127,7 +127,7 @@ class BoardTop(Elaboratable):
         # Reset: until the PLL locks, and while the reset button is held; taken through two
         # flip-flops of the SoC's clock (the button and the lock are asynchronous to it)
         # and then a global clock buffer: the reset reaches some 9,000 flip-flops per hart,
-        # which in general routing left nextpnr unable to finish routing the 1-hart SoC.
+        # and in general routing it added to the congestion nextpnr's router fights.
         pressed = 0
         reset = self.board.reset or platform.default_rst
         if reset is not None:
