@@ -119,3 +119,42 @@ def test_checker_arguments_are_checked():
         Checker(addr_width=10, entries=0)
     with pytest.raises(ValueError, match="base 0x800 is not aligned"):
         Checker(addr_width=10, base=0x800)
+
+
+def test_entries_read_back_and_a_reset_clears_them():
+    """Entries read back from a copy beside the flip-flops that enforce them: what was
+    written (PERM only its defined bits), zero for a word never written and for the hole
+    after PERM, and zero again after a reset, as the enforced table is."""
+    from amaranth import Module, ResetInserter, Signal
+
+    dut = Checker(addr_width=12, base=BASE, entries=4)
+    rst = Signal()
+    top = Module()
+    top.submodules.dut = ResetInserter(rst)(dut)
+
+    def at(index, word):
+        return ENTRY_BASE + 16 * index + 4 * word
+
+    async def tb(ctx):
+        await bus_write(ctx, dut.cfg, at(2, 0), BASE + 0x100)
+        await bus_write(ctx, dut.cfg, at(2, 1), 0xFFFF_FF00)
+        await bus_write(ctx, dut.cfg, at(2, 2), 0xFFFF_FFFF)
+        await bus_write(ctx, dut.cfg, at(2, 3), 0x1234)
+        await bus_write(ctx, dut.cfg, at(3, 0), 0xDEAD_BEEC)
+        assert [await bus_read(ctx, dut.cfg, at(2, w)) for w in range(4)] == \
+            [BASE + 0x100, 0xFFFF_FF00, 0xFF07, 0]
+        assert await bus_read(ctx, dut.cfg, at(3, 0)) == 0xDEAD_BEEC
+        assert await bus_read(ctx, dut.cfg, at(3, 1)) == 0      # never written
+        assert await bus_read(ctx, dut.cfg, at(0, 0)) == 0
+        assert ctx.get(dut.table[2].base) == BASE + 0x100
+        ctx.set(rst, 1)
+        await ctx.tick()
+        ctx.set(rst, 0)
+        assert ctx.get(dut.table[2].base) == 0
+        assert [await bus_read(ctx, dut.cfg, at(2, w)) for w in range(3)] == [0, 0, 0]
+        assert await bus_read(ctx, dut.cfg, CHECKER_REGS.offset("CTRL")) == 0
+
+    sim = Simulator(top)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.run()
