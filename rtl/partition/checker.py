@@ -161,7 +161,7 @@ class Checker(wiring.Component):
             copy = Memory(shape=width, depth=self.entries, init=[])
             m.submodules[f"copy_{('base', 'mask', 'perm')[w]}"] = copy
             copy_w = copy.write_port()
-            copy_r = copy.read_port(transparent_for=())
+            copy_r = copy.read_port(domain="comb")
             m.d.comb += [
                 copy_w.addr.eq(entry), copy_r.addr.eq(entry),
                 copy_w.en.eq(Mux(write & in_table & ~self.locked & (word == w), ~0, 0)),
@@ -181,18 +181,12 @@ class Checker(wiring.Component):
                 m.d.comb += read.eq(first_addr)
             with m.Case(CHECKER_REGS.offset("VINFO")):
                 m.d.comb += read.eq(first_info)
-        from_copy = Signal()
-        from_regs = Signal(32)
-        m.d.sync += [cfg.ack.eq(cfg.cyc), from_regs.eq(read),
-                     from_copy.eq(in_table & valid.bit_select(index, 1))]
-        copy_word = Signal(2)
-        m.d.sync += copy_word.eq(word)
-        with m.Switch(Cat(copy_word, from_copy)):
-            for w in range(3):
-                with m.Case(0b100 | w):
-                    m.d.comb += cfg.dat_r.eq(copies[w])
-            with m.Default():
-                m.d.comb += cfg.dat_r.eq(from_regs)
+        with m.If(in_table & valid.bit_select(index, 1)):
+            with m.Switch(word):
+                for w in range(3):
+                    with m.Case(w):
+                        m.d.comb += read.eq(copies[w])
+        m.d.sync += [cfg.ack.eq(cfg.cyc), cfg.dat_r.eq(read)]
 
         with m.If(write):
             with m.Switch(offset):
