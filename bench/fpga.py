@@ -72,8 +72,8 @@ def deepest(folder):
 def place_and_route(board, name, clock_hz, folder, console):
     from zerovisor.boards.report import summarize
     from zerovisor.cli import _run_fpga_build
-    report = _run_fpga_build(board.make_platform(), board_top(board, name, clock_hz),
-                             folder, board, False, console)
+    report, _ = _run_fpga_build(board.make_platform(), board_top(board, name, clock_hz),
+                                folder, board, console)
     summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
     # the clock furthest below its target (the board's oscillator input is reported too)
     clock = min(summary["clocks"].values(), key=lambda c: c["fmax_mhz"] / c["target_mhz"],

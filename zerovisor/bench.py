@@ -156,6 +156,14 @@ def summary_rows(results):
                           f"{e['utilization'].get('EBR (block RAM)', 0)} EBR; "
                           + (f"{e['fmax_mhz']} MHz" if e.get("fmax_mhz") else "not routed")),
                          "fpga"))
+    for board, report in (fpga or {}).get("bitstreams", {}).items():
+        clock = min(report["clocks"].values(), key=lambda c: c["fmax_mhz"], default=None)
+        if clock:
+            rows.append((f"FPGA bitstream, {board}: {report['layout']}; Fmax",
+                         "≥ 50 MHz (4 harts)",
+                         (f"{clock['fmax_mhz']} MHz routed, timing "
+                          f"{'met' if report['timing_met'] else 'NOT met'} at "
+                          f"{report['soc_clock_mhz']:g} MHz"), "fpga"))
     return rows
 
 

@@ -2,6 +2,9 @@
 """Board targets: every board's platform and top level elaborate (no place and route), the
 PLL settings, and the errors of ``zerovisor build`` a user can hit."""
 
+import json
+from pathlib import Path
+
 import pytest
 
 from zerovisor.boards import BOARDS, BoardError, get_board
@@ -182,10 +185,10 @@ def test_a_design_too_big_for_the_device_says_how_much_over(tmp_path):
     with pytest.raises(ZerovisorError, match=r"does not fit the ulx3s-85f: LUT4 99,999 of "
                        r"83,640 \(16,359 over\); EBR \(block RAM\) 300 of 208 \(92 over\)"):
         _run_fpga_build(fake_build(tmp_path, log), None, tmp_path, get_board("ulx3s-85f"),
-                        False, Console(file=open("/dev/null", "w")))
+                        Console(file=open("/dev/null", "w")))
     with pytest.raises(ZerovisorError, match="(?s)the FPGA build failed .*ERROR: routing"):
         _run_fpga_build(fake_build(tmp_path, "Info: fine\nERROR: routing failed\n"), None,
-                        tmp_path, get_board("ulx3s-85f"), False,
+                        tmp_path, get_board("ulx3s-85f"),
                         Console(file=open("/dev/null", "w")))
 
 
@@ -195,6 +198,26 @@ def test_the_build_step_is_read_from_its_files():
     assert phase({"zerovisor.rpt", "zerovisor.tim"}).startswith("placing and routing")
     assert phase({"zerovisor.tim", "zerovisor.config"}).startswith("packing")
 
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(BOARDS))
+def test_the_single_hart_layout_builds_a_bitstream(tmp_path, zerovisor, name):
+    """The whole flow, yosys to ecppack, for the one-hart layout at 10 MHz (the SoC
+    routes at about 11.5 MHz on the ULX3S; 50 MHz needs a deeper pipeline, see the
+    README): the bitstream exists, timing is met and the report is whole."""
+    layout = tmp_path / "single.toml"
+    layout.write_text(Path("examples/single.toml").read_text()
+                      .replace("[soc]\n", '[soc]\nclock = "10MHz"\n'))
+    run = zerovisor("build", layout, "--board", name, "--out", tmp_path / "build",
+                    timeout=3600)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    folder = tmp_path / "build" / name
+    assert (folder / "zerovisor.bit").stat().st_size > 100_000
+    report = json.loads((folder / "report.json").read_text())
+    assert report["timing_met"] is True
+    assert report["utilization"]["LUT4"]["used"] > 10_000
+    assert report["soc_clock_mhz"] == 10.0
 
 def _cell(kind, inputs, outputs):
     return {"type": kind,
@@ -230,3 +253,16 @@ def test_the_deepest_logic_between_registers_is_counted_and_named():
     levels, path = longest_path(netlist)
     assert levels == 3.25
     assert path == ["cpu.q", "cpu.x", "cpu.x_LUT4_Z", "cpu.sum"]
+
+
+def test_a_build_that_misses_timing_says_what_clock_would_do():
+    from zerovisor.boards.report import summarize
+    from zerovisor.cli import timing_problem
+    missed = summarize(NEXTPNR_REPORT, board="ulx3s-85f", layout="x.toml", clock_hz=50e6)
+    problem = timing_problem(missed, "x.toml", program=True)
+    assert "runs at up to 41.3 MHz, not the layout's 50 MHz" in problem
+    assert "was not loaded" in problem and "at most 41MHz" in problem
+    assert "was not loaded" not in timing_problem(missed, "x.toml")
+    met = summarize(NEXTPNR_REPORT, board="ulx3s-85f", layout="x.toml", clock_hz=40e6)
+    assert timing_problem(met | {"timing_met": True}, "x.toml") is None
+    assert "no clock" in timing_problem(met | {"clocks": {}, "timing_met": False}, "x")

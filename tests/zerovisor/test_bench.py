@@ -95,3 +95,8 @@ def test_fpga_builds_get_a_row_each():
     assert rows == [("FPGA, ulx3s-85f, SoC with 4 hart(s), without H: LUT4, FF, EBR; Fmax",
                      "≥ 50 MHz (4 harts)", "41,820 LUT4 (50 %), 30,000 FF, 88 EBR; 12.5 MHz",
                      "fpga")]
+    bitstream = {"layout": "single.toml", "soc_clock_mhz": 10.0, "timing_met": True,
+                 "clocks": {"clk": {"fmax_mhz": 11.34, "target_mhz": 10, "met": True}}}
+    rows = summary_rows({"fpga": {"bitstreams": {"ecpix5-85": bitstream}}})
+    assert rows == [("FPGA bitstream, ecpix5-85: single.toml; Fmax", "≥ 50 MHz (4 harts)",
+                     "11.34 MHz routed, timing met at 10 MHz", "fpga")]
