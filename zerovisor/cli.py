@@ -476,10 +476,9 @@ def timing_problem(summary, layout, program=False):
     """What to tell the user when a build's report says timing is not met, else None."""
     if summary["timing_met"]:
         return None
-    clocks = summary["clocks"].values()
-    slowest = min((c["fmax_mhz"] for c in clocks), default=0.0)
-    if not clocks:
+    if not summary["clocks"]:
         return "nextpnr reported no clock, so timing is unknown; see its log zerovisor.tim"
+    slowest = min(c["fmax_mhz"] for c in summary["clocks"].values())
     return (f"timing is not met: the logic runs at up to {slowest} MHz, not the layout's "
             f"{summary['soc_clock_mhz']:g} MHz, so the bitstream would not run reliably"
             f"{' and was not loaded' if program else ''}; set [soc] clock in {layout} to "

@@ -152,7 +152,7 @@ class Checker(wiring.Component):
         in_table = (cfg.adr >= ENTRY_BASE // 4) & (cfg.adr < ENTRY_BASE // 4 + words)
         index = Signal(range(words))
         m.d.comb += index.eq(cfg.adr - ENTRY_BASE // 4)
-        entry, word = index[2:], index[0:2]
+        row, word = index[2:], index[0:2]
         valid = Signal(words)
         copies = []
         # one memory per word of an entry, as deep as the table: each fits the FPGA's
@@ -163,7 +163,7 @@ class Checker(wiring.Component):
             copy_w = copy.write_port()
             copy_r = copy.read_port(domain="comb")
             m.d.comb += [
-                copy_w.addr.eq(entry), copy_r.addr.eq(entry),
+                copy_w.addr.eq(row), copy_r.addr.eq(row),
                 copy_w.en.eq(Mux(write & in_table & ~self.locked & (word == w), ~0, 0)),
                 copy_w.data.eq(cfg.dat_w & (0xFF07 if w == 2 else ~0)),
             ]
