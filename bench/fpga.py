@@ -70,14 +70,12 @@ def deepest(folder):
 
 
 def place_and_route(board, name, clock_hz, folder, console):
-    from zerovisor.boards.report import summarize
+    from zerovisor.boards.report import summarize, worst_clock
     from zerovisor.cli import _run_fpga_build
     report, _ = _run_fpga_build(board.make_platform(), board_top(board, name, clock_hz),
                                 folder, board, console)
     summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
-    # the clock furthest below its target (the board's oscillator input is reported too)
-    clock = min(summary["clocks"].values(), key=lambda c: c["fmax_mhz"] / c["target_mhz"],
-                default={})
+    clock = worst_clock(summary) or {}
     return {"placed": {k: v["used"] for k, v in summary["utilization"].items()},
             "fmax_mhz": clock.get("fmax_mhz"), "timing_met": summary["timing_met"],
             "bitstream": (folder / "zerovisor.bit").exists()}

@@ -9,7 +9,7 @@ the device, each clock's Fmax against its target, and whether timing is met.
 
 import re
 
-__all__ = ["RESOURCES", "summarize", "does_not_fit", "phase"]
+__all__ = ["RESOURCES", "summarize", "worst_clock", "does_not_fit", "phase"]
 
 # nextpnr's BEL types on ECP5 -> what a user calls them
 RESOURCES = {
@@ -39,6 +39,13 @@ def summarize(report, *, board, layout, clock_hz):
     return {"board": board, "layout": layout, "soc_clock_mhz": clock_hz / 1e6,
             "utilization": use, "clocks": clocks,
             "timing_met": bool(clocks) and all(c["met"] for c in clocks.values())}
+
+
+def worst_clock(summary):
+    """The clock of ``summary`` furthest below its target (the SoC's: the board's
+    oscillator input is reported too), or ``None`` when nextpnr reported none."""
+    return min(summary["clocks"].values(), key=lambda c: c["fmax_mhz"] / c["target_mhz"],
+               default=None)
 
 
 _UTIL = re.compile(r"^\s*Info:\s+(\w+):\s+(\d+)/\s*(\d+)\s+\d+%", re.MULTILINE)

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from .benchmeta import RESULTS, stamp, write
+from .boards.report import worst_clock
 from .errors import ZerovisorError
 
 __all__ = ["SUITE", "run_suite", "summary_rows", "update_readme", "BENCH_DIR"]
@@ -157,7 +158,7 @@ def summary_rows(results):
                           + (f"{e['fmax_mhz']} MHz" if e.get("fmax_mhz") else "not routed")),
                          "fpga"))
     for board, report in (fpga or {}).get("bitstreams", {}).items():
-        clock = min(report["clocks"].values(), key=lambda c: c["fmax_mhz"], default=None)
+        clock = worst_clock(report)
         if clock:
             rows.append((f"FPGA bitstream, {board}: {report['layout']}; Fmax",
                          "≥ 50 MHz (4 harts)",

@@ -476,9 +476,11 @@ def timing_problem(summary, layout, program=False):
     """What to tell the user when a build's report says timing is not met, else None."""
     if summary["timing_met"]:
         return None
-    if not summary["clocks"]:
+    from .boards.report import worst_clock
+    clock = worst_clock(summary)
+    if clock is None:
         return "nextpnr reported no clock, so timing is unknown; see its log zerovisor.tim"
-    slowest = min(c["fmax_mhz"] for c in summary["clocks"].values())
+    slowest = clock["fmax_mhz"]
     return (f"timing is not met: the logic runs at up to {slowest} MHz, not the layout's "
             f"{summary['soc_clock_mhz']:g} MHz, so the bitstream would not run reliably"
             f"{' and was not loaded' if program else ''}; set [soc] clock in {layout} to "
