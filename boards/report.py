@@ -9,7 +9,8 @@ the device, each clock's Fmax against its target, and whether timing is met.
 
 import re
 
-__all__ = ["RESOURCES", "summarize", "worst_clock", "does_not_fit", "phase"]
+__all__ = ["RESOURCES", "summarize", "worst_clock", "does_not_fit", "memory_shortfall",
+           "phase"]
 
 # nextpnr's BEL types on ECP5 -> what a user calls them
 RESOURCES = {
@@ -60,6 +61,33 @@ def does_not_fit(log):
         if used > available:
             over.append((RESOURCES.get(bel, bel), used, available))
     return over
+
+
+# Block RAMs (EBR, 18 Kbit: 2 KiB of 32-bit words) of each ECP5 device, by the size suffix
+# of its part name (LFE5U-85F, LFE5UM5G-85F, ...).
+ECP5_EBR = {"12F": 32, "25F": 56, "45F": 108, "85F": 208}
+EBR_BYTES = 2048
+
+
+def memory_shortfall(device, ram_size, rom_size):
+    """A sentence saying why a SoC with ``ram_size`` bytes of RAM and a boot ROM of
+    ``rom_size`` cannot fit the block RAM of ECP5 ``device``, or ``None`` if it may.
+
+    Every byte of RAM and one copy of the ROM are block RAM (more copies of the ROM come
+    with more harts: it has a fetch port for each), so this is a lower bound, known before
+    synthesis; a SoC it passes may still be refused by nextpnr, which counts exactly."""
+    available = ECP5_EBR.get(device.rsplit("-", 1)[-1])
+    if available is None:
+        return None
+    ram, rom = -(-ram_size // EBR_BYTES), -(-rom_size // EBR_BYTES)
+    if ram + rom <= available:
+        return None
+    fits = EBR_BYTES * (available - rom)
+    largest = 1 << (fits.bit_length() - 1) if fits > 0 else 0
+    return (f"its {ram_size // 1024} KiB of RAM and {rom_size // 1024} KiB boot ROM need at "
+            f"least {ram + rom} block RAMs (EBR, 2 KiB each) and the {device} has "
+            f"{available} ({ram + rom - available} over); [soc] ram can be at most "
+            f"{largest // 1024}K on this board")
 
 
 def phase(files):

@@ -425,12 +425,16 @@ def _build(args, console):
     import os
 
     from .boards import get_board
-    from .boards.report import summarize
+    from .boards.report import memory_shortfall, summarize
     from .boards.top import BoardTop
     board = get_board(args.board)
     plan = _load_plan(args.layout, console)
     if plan is None:
         return 2
+    from .rtl.memmap import ROM_SIZE
+    short = memory_shortfall(board.make_platform().device, plan.soc.ram, ROM_SIZE)
+    if short:
+        raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
     os.environ.update(find_fpga_tools(os.environ, program=args.program))
     from .system import build_system
     folder = args.out / board.name

@@ -192,6 +192,29 @@ def test_a_design_too_big_for_the_device_says_how_much_over(tmp_path):
                         Console(file=open("/dev/null", "w")))
 
 
+def test_a_layout_whose_ram_cannot_fit_the_block_ram_stops_before_synthesis(zerovisor):
+    # examples/quad.toml: 512 KiB of RAM is 256 block RAMs alone; the 85F has 208
+    quad = Path(__file__).resolve().parents[2] / "examples" / "quad.toml"
+    run = zerovisor("build", quad, "--board", "ulx3s-85f")
+    assert run.returncode == 1
+    assert ("does not fit the ulx3s-85f: its 512 KiB of RAM and 16 KiB boot ROM need at "
+            "least 264 block RAMs (EBR, 2 KiB each) and the LFE5U-85F has 208 (56 over); "
+            "[soc] ram can be at most 256K on this board") in " ".join(run.stderr.split())
+
+
+@pytest.mark.parametrize("device, ram, expect", [
+    ("LFE5U-85F", 256 << 10, None),                   # 128 + 8 of 208
+    ("LFE5UM5G-85F", 512 << 10, "264 block RAMs"),
+    ("LFE5U-25F", 128 << 10, "at most 64K"),          # 64 + 8 of 56
+    ("LFE5U-25F", 64 << 10, None),
+    ("XC7A35T", 16 << 20, None),                      # not an ECP5: nextpnr decides
+])
+def test_the_block_ram_lower_bound(device, ram, expect):
+    from zerovisor.boards.report import memory_shortfall
+    short = memory_shortfall(device, ram, 16 << 10)
+    assert short is None if expect is None else expect in short
+
+
 def test_the_build_step_is_read_from_its_files():
     from zerovisor.boards.report import phase
     assert phase({"zerovisor.il", "zerovisor.rpt"}) == "synthesizing (yosys)"
