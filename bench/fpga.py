@@ -21,6 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from zerovisor.boards.report import ECP5_EBR  # noqa: E402
+
 RESULT = "fpga"
 CONFIGS = ["1h", "1", "2h", "2", "4h", "4"]
 RAM = 128 << 10
@@ -28,7 +30,7 @@ RAM = 128 << 10
 CELLS = {"LUT4": "LUT4", "TRELLIS_FF": "FF", "DP16KD": "EBR (block RAM)",
          "MULT18X18D": "DSP (18x18)", "TRELLIS_DPR16X4": "LUT RAM (16x4)",
          "CCU2C": "carry (2 bits)"}
-DEVICE = {"ulx3s-85f": {"LUT4": 83640, "FF": 83640, "EBR (block RAM)": 208,
+DEVICE = {"ulx3s-85f": {"LUT4": 83640, "FF": 83640, "EBR (block RAM)": ECP5_EBR["85F"],
                         "DSP (18x18)": 156}}
 
 

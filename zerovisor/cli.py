@@ -432,7 +432,8 @@ def _build(args, console):
     if plan is None:
         return 2
     from .rtl.memmap import ROM_SIZE
-    short = memory_shortfall(board.make_platform().device, plan.soc.ram, ROM_SIZE)
+    platform = board.make_platform(program=args.program)
+    short = memory_shortfall(platform.device, plan.soc.ram, ROM_SIZE)
     if short:
         raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
     os.environ.update(find_fpga_tools(os.environ, program=args.program))
@@ -446,7 +447,6 @@ def _build(args, console):
             console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
                           soft_wrap=True)
         return 2
-    platform = board.make_platform(program=args.program)
     top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
                    partition_harts=[p.harts for p in plan.partitions])
     report, products = _run_fpga_build(platform, top, folder, board, console)
