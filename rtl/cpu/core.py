@@ -5,16 +5,20 @@ hypervisor extension with Sstc: a three-stage in-order pipeline.
   next cycle. The fetch is checked by PMP and by the physical memory attributes (PMA:
   which addresses hold memory that can be executed) before it is issued.
 - **E** decodes the word as it arrives, reads the register file (asynchronously, with a
-  bypass from W), executes, resolves branches, accesses CSRs, takes traps and interrupts
-  and issues the data access. Every exception is decided here, with PMP and PMA checks
-  on the data address, so nothing younger has had an effect when a trap is taken.
+  bypass from W for every result but load data), executes, resolves branches, accesses
+  CSRs, decides traps and interrupts and issues the data access. Every exception is
+  decided here, with PMP and PMA checks on the data address, so nothing younger has had
+  an effect when a trap is taken.
 - **W** receives load data (one cycle after the request), writes the register file and
   reports the retired instruction on the ``rvfi`` port.
 
-Fetching runs one instruction ahead of E; a taken branch, jump, trap, MRET or FENCE.I
-redirects it and costs one bubble. Multiplication is pipelined (the product is registered
-between E and W, then bypassed like load data) and costs nothing extra; division takes 34
-cycles in E; an AMO reads, then writes, in two. Functional units live in their own
+Fetching runs one instruction ahead of E; a taken branch, jump, MRET or FENCE.I redirects
+it and costs one bubble, a trap two (it is taken the cycle after it is decided, from
+registers, which keeps the trap vector off E's longest path). An instruction that reads
+the register a load in W writes waits one cycle (load data is not bypassed: it arrives
+late in the cycle). Multiplication is pipelined (the product is registered between E and
+W, then bypassed) and costs nothing extra; division takes 34 cycles in E; an AMO reads,
+then writes, in two. Functional units live in their own
 modules: :class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
 :class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`, :class:`~.mmu.Mmu`.
 
@@ -183,11 +187,18 @@ class Core(wiring.Component):
         w_addr = Signal(32)
         w_paddr = Signal(32)
         load_value = Signal(32)
-        w_result = Mux(w_load, load_value, Mux(w_mul, muldiv.result, w_value))
+        w_computed = Mux(w_mul, muldiv.result, w_value)
+        w_result = Mux(w_load, load_value, w_computed)
 
+        # W's result is bypassed into E unless it is load data, which arrives from the bus
+        # late in the cycle: an instruction that names the register a load in W writes
+        # waits a cycle in E (`load_use`) and reads it from the register file.
         def bypass(reg, data):
             hit = w_valid & w_writes & (w_rd == reg) & (reg != 0)
-            return Mux(hit, w_result, data)
+            return Mux(hit, w_computed, data)
+
+        load_use = w_valid & w_load & w_writes & (w_rd != 0) \
+            & ((w_rd == dec.rs1) | (w_rd == dec.rs2))
 
         r1 = Signal(32)
         r2 = Signal(32)
@@ -322,18 +333,39 @@ class Core(wiring.Component):
             m.d.comb += [e_fin.eq(1), n_next.eq(next_pc), n_writes.eq(writes),
                          n_value.eq(result)]
 
+        # A trap is taken the cycle after it is decided. The decision (E's checks, or a
+        # bus error answering W) is registered in t_*; from there the CSR file enters the
+        # handler and F is redirected to its vector. Nothing is fetched in the deciding
+        # cycle and E does nothing in the next, so the trap is as precise as before, one
+        # cycle later; the trap vector (delegation, vectored mode) is off the path from
+        # E's checks to the next fetch address.
+        trapping = Signal()      # a trap is decided this cycle
+        t_take = Signal()        # the trap decided last cycle is taken now
+        t_bus = Signal()         # ... and it is W's bus error (the instruction retired)
+        t_intr = Signal()
+        t_cause = Signal(5)
+        t_pc = Signal(32)
+        t_tval = Signal(32)
+        t_gpa = Signal(32)
+        t_gva = Signal()
+        m.d.sync += t_take.eq(trapping)
+        m.d.comb += [
+            csr.trap.eq(t_take), csr.trap_intr.eq(t_intr), csr.trap_cause.eq(t_cause),
+            csr.trap_pc.eq(t_pc), csr.trap_tval.eq(t_tval), csr.trap_gpa.eq(t_gpa),
+            csr.trap_gva.eq(t_gva), csr.unretire.eq(t_take & t_bus),
+        ]
+
+        def decide_trap(cause, tval, pc, *, intr=False, gpa=0, gva=0, bus=False):
+            m.d.comb += trapping.eq(1)
+            m.d.sync += [t_cause.eq(cause), t_intr.eq(intr), t_pc.eq(pc), t_tval.eq(tval),
+                         t_gpa.eq(gpa), t_gva.eq(gva), t_bus.eq(bus), resv_valid.eq(0)]
+
         def trap(cause, tval, *, intr=False, gpa=0, gva=0):
-            m.d.comb += [
-                csr.trap.eq(1), csr.trap_cause.eq(cause), csr.trap_intr.eq(intr),
-                csr.trap_pc.eq(e_pc), csr.trap_tval.eq(tval),
-                csr.trap_gpa.eq(gpa), csr.trap_gva.eq(gva),
-                redirect.eq(1), redirect_to.eq(csr.trap_vector),
-            ]
-            m.d.sync += resv_valid.eq(0)
+            decide_trap(cause, tval, e_pc, intr=intr, gpa=gpa, gva=gva)
             if intr:
                 m.d.sync += intr_seen.eq(1)
             else:
-                finish(csr.trap_vector)
+                finish(0)
                 m.d.comb += n_trap.eq(1)
 
         def access(we, sel, data, *, lock=0):
@@ -359,9 +391,11 @@ class Core(wiring.Component):
 
         first = ~md_busy & ~amo_read & ~wfi_wait
         virt = csr.virt
-        with m.If(e_valid & ~w_fault):
+        with m.If(e_valid & ~w_fault & ~t_take):
             with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
                 trap(csr.irq_cause, 0, intr=True)
+            with m.Elif(load_use):
+                pass                         # W writes the register this one reads
             with m.Elif(first & e_fetch_fault):
                 trap(fault_cause(e_fetch_code, Cause.INSN_ACCESS, Cause.INSN_PAGE,
                                  Cause.INSN_GUEST_PAGE),
@@ -482,20 +516,17 @@ class Core(wiring.Component):
         w_store = Signal()
         w_virt = Signal()
         with m.If(w_fault):
-            m.d.comb += [
-                csr.trap.eq(1), csr.trap_intr.eq(0), csr.trap_pc.eq(w_pc),
-                csr.trap_cause.eq(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS)),
-                csr.trap_tval.eq(w_addr), csr.trap_gva.eq(w_virt), csr.unretire.eq(1),
-                redirect.eq(1), redirect_to.eq(csr.trap_vector),
-            ]
-            m.d.sync += resv_valid.eq(0)
+            decide_trap(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), w_addr, w_pc,
+                        gva=w_virt, bus=True)
+        with m.If(t_take):
+            m.d.comb += [redirect.eq(1), redirect_to.eq(csr.trap_vector)]
 
         # --- F and E hand-over -----------------------------------------------------------
         # A new fetch is issued when E will be free next cycle; a redirect is fetched the
         # cycle after it is known.
         # A fetch whose translation misses waits until E and W are empty, then walks. A
         # fetch an arbiter does not take this cycle is asked again.
-        issue = (~e_valid | e_done) & ~redirect
+        issue = (~e_valid | e_done) & ~redirect & ~trapping
         fetch_req = Signal()
         m.d.comb += [fetch_req.eq(issue & ~ifault & fetch_ready),
                      ibus.cyc.eq(fetch_req & fetch_ok)]
@@ -580,14 +611,14 @@ class Core(wiring.Component):
         writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
         m.d.comb += [
             wp.addr.eq(w_rd), wp.data.eq(w_result), wp.en.eq(writes),
-            rvfi.valid.eq(w_valid),
+            rvfi.valid.eq((w_valid & ~w_fault) | (t_take & t_bus)),
             rvfi.order.eq(order - 1),
             rvfi.insn.eq(w_insn),
-            rvfi.trap.eq(w_trap | w_fault),
+            rvfi.trap.eq(w_trap | (t_take & t_bus)),
             rvfi.intr.eq(w_intr),
             rvfi.mode.eq(w_mode),
             rvfi.pc_rdata.eq(w_pc),
-            rvfi.pc_wdata.eq(Mux(w_fault, csr.trap_vector, w_next)),
+            rvfi.pc_wdata.eq(Mux(t_take, csr.trap_vector, w_next)),
             rvfi.rs1_addr.eq(w_rs1),
             rvfi.rs2_addr.eq(w_rs2),
             rvfi.rs1_rdata.eq(w_rs1_data),
