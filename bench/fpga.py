@@ -2,8 +2,8 @@
 without the hypervisor extension (128 KiB of RAM, the boot ROM's default contents: the
 hardware is measured, not a layout), against the board's device. The synthesis is the
 one ``zerovisor build`` runs (the board's top level, yosys with the script in
-:data:`zerovisor.boards.SYNTH_OVERRIDES`); ``--place-and-route`` goes on through nextpnr
-and ecppack for the clock speed, which takes from minutes (1 hart) to hours.
+:data:`zerovisor.boards.SYNTH_OVERRIDES`); ``--place-and-route`` goes on from that netlist
+through nextpnr and ecppack for the clock speed, which takes from minutes (1 hart) to hours.
 
 Usage: python bench/fpga.py [--board NAME] [--only 1h 1 2h ...] [--place-and-route]
        (``Nh``: N harts with the H extension, ``N``: without); keeps what earlier runs
@@ -75,7 +75,7 @@ def place_and_route(board, name, clock_hz, folder, console):
     from zerovisor.boards.report import summarize, worst_clock
     from zerovisor.cli import _run_fpga_build
     report, _ = _run_fpga_build(board.make_platform(), board_top(board, name, clock_hz),
-                                folder, board, console)
+                                folder, board, console, synthesized=True)
     summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
     clock = worst_clock(summary) or {}
     return {"placed": {k: v["used"] for k, v in summary["utilization"].items()},

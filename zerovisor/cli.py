@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -422,8 +423,6 @@ def find_fpga_tools(environ, *, program=False, which=None):
 
 
 def _build(args, console):
-    import os
-
     from .boards import get_board
     from .boards.report import memory_shortfall, summarize
     from .boards.top import BoardTop
@@ -491,10 +490,12 @@ def timing_problem(summary, layout, program=False):
             f"at most {int(slowest)}MHz")
 
 
-def _run_fpga_build(platform, top, folder, board, console):
+def _run_fpga_build(platform, top, folder, board, console, *, synthesized=False):
     """Synthesis, place and route and packing, with the step and the time shown;
     ``(nextpnr's JSON report, the build products)``, or a :class:`ZerovisorError` saying
-    why not."""
+    why not. ``synthesized``: ``folder`` already holds the netlist yosys made of this very
+    design (``bench/fpga.py`` synthesizes first to count cells), so yosys is not run
+    again."""
     import subprocess
     import threading
     import time
@@ -503,12 +504,16 @@ def _run_fpga_build(platform, top, folder, board, console):
     from .boards.report import does_not_fit, phase
     for stale in ("zerovisor.tim", "zerovisor.config", "zerovisor.bit", "nextpnr.json"):
         (folder / stale).unlink(missing_ok=True)
+    env = dict(os.environ)
+    if synthesized:
+        env["YOSYS"] = "true"      # the build script's first step, made a no-op
     failure, products = [], []
 
     def work():
         try:
-            products.append(platform.build(top, name="zerovisor", build_dir=str(folder),
-                                           nextpnr_opts=NEXTPNR_OPTS, **SYNTH_OVERRIDES))
+            plan = platform.build(top, name="zerovisor", do_build=False,
+                                  nextpnr_opts=NEXTPNR_OPTS, **SYNTH_OVERRIDES)
+            products.append(plan.execute_local(str(folder), env=env))
         except subprocess.CalledProcessError as exc:
             failure.append(exc)
 

@@ -166,10 +166,15 @@ def fake_build(folder, log):
     """A platform whose build fails the way nextpnr does, leaving ``log``."""
     import subprocess
 
-    class Platform:
-        def build(self, top, *, build_dir, **options):
+    class Plan:
+        def execute_local(self, root, *, env):
             (folder / "zerovisor.tim").write_text(log)
             raise subprocess.CalledProcessError(1, ["sh", "build_zerovisor.sh"])
+
+    class Platform:
+        def build(self, top, *, do_build, **options):
+            assert not do_build
+            return Plan()
     return Platform()
 
 
