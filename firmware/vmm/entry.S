@@ -2,7 +2,8 @@
  *
  * While a guest runs, sscratch holds its vCPU record; the trap path swaps it into tp,
  * saves the guest's caller-saved registers there (the C code keeps s0-s11 as it found
- * them) and calls vmm_trap on a fresh stack. A vCPU set up afresh (enter_guest) is marked
+ * them, and never touches gp: it is built without linker relaxation, so the compiler has
+ * no use for it) and calls vmm_trap on a fresh stack. A vCPU set up afresh (enter_guest) is marked
  * and gets every register from its record. sscratch is 0
  * while the VMM itself runs, so a trap taken in the VMM (a VMM bug) is recognised and parks
  * the hart instead of corrupting a guest. */
@@ -28,7 +29,6 @@ vmm_trap_entry:
     beqz tp, vmm_fatal
     sw ra, REG(1)
     sw sp, REG(2)
-    sw gp, REG(3)
     sw t0, REG(5)
     sw t1, REG(6)
     sw t2, REG(7)
@@ -52,10 +52,11 @@ vmm_trap_entry:
 
     .globl vmm_resume
 vmm_resume:                        /* tp = vCPU record: back into its guest */
-    csrw sscratch, tp
     lw t0, ZV_VCPU_FRESH(tp)
+    csrw sscratch, tp              /* between the load and its use: no load-use stall */
     beqz t0, 1f
     sw zero, ZV_VCPU_FRESH(tp)
+    lw gp, REG(3)
     lw s0, REG(8)
     lw s1, REG(9)
     lw s2, REG(18)
@@ -71,7 +72,6 @@ vmm_resume:                        /* tp = vCPU record: back into its guest */
 1:
     lw ra, REG(1)
     lw sp, REG(2)
-    lw gp, REG(3)
     lw t0, REG(5)
     lw t1, REG(6)
     lw t2, REG(7)

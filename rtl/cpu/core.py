@@ -197,8 +197,12 @@ class Core(wiring.Component):
             hit = w_valid & w_writes & (w_rd == reg) & (reg != 0)
             return Mux(hit, w_computed, data)
 
+        # (the register fields of instructions that read them: elsewhere the same bits are
+        # an immediate, and matching them would stall for nothing)
+        reads_rs1 = ~(dec.lui | dec.auipc | dec.jal)
+        reads_rs2 = dec.branch | dec.store | dec.op | dec.muldiv | dec.amo | dec.hsv
         load_use = w_valid & w_load & w_writes & (w_rd != 0) \
-            & ((w_rd == dec.rs1) | (w_rd == dec.rs2))
+            & (((w_rd == dec.rs1) & reads_rs1) | ((w_rd == dec.rs2) & reads_rs2))
 
         r1 = Signal(32)
         r2 = Signal(32)
