@@ -49,10 +49,8 @@ class PmpChecker(wiring.Component):
         m = Module()
         word = Cat(self.addr[2:32], Const(0, 2))  # compared with pmpaddr (address >> 2)
         is_m = self.priv == Priv.M
-        allow = Signal()
-        m.d.comb += allow.eq(is_m)  # no entry matches
-        # Later assignments win in Amaranth, so walk from the last entry to the first.
-        for i in reversed(range(self.entries)):
+        matches, oks = [], []
+        for i in range(self.entries):
             entry = self.pmp[i]
             cfg = entry.cfg
             prev = self.pmp[i - 1].addr if i > 0 else 0
@@ -66,7 +64,14 @@ class PmpChecker(wiring.Component):
                 with m.Case(PmpMode.NAPOT):
                     m.d.comb += match.eq((word & ~ones) == (entry.addr & ~ones))
             perms = Cat(cfg.r, cfg.w, cfg.x)
-            with m.If(match):
-                m.d.comb += allow.eq((is_m & ~cfg.l) | ((perms & self.need) == self.need))
+            matches.append(match)
+            oks.append((is_m & ~cfg.l) | ((perms & self.need) == self.need))
+        # The lowest matching entry decides: each entry's verdict counts when no lower
+        # entry matches. Written flat (an OR over first matches) rather than as a chain of
+        # priority multiplexers, which was eight levels deep on the data address's path.
+        allow = ~Cat(*matches).any() & is_m
+        for i in range(self.entries):
+            first = matches[i] & ~Cat(*matches[:i]).any() if i else matches[i]
+            allow = allow | (first & oks[i])
         m.d.comb += self.allow.eq(allow)
         return m
