@@ -187,7 +187,7 @@ class Core(wiring.Component):
         w_addr = Signal(32)
         w_paddr = Signal(32)
         load_value = Signal(32)
-        w_computed = Mux(w_mul, muldiv.result, w_value)
+        w_computed = Mux(w_mul, muldiv.mul_result, w_value)
         w_result = Mux(w_load, load_value, w_computed)
 
         # W's result is bypassed into E unless it is load data, which arrives from the bus

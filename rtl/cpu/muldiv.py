@@ -12,7 +12,9 @@ __all__ = ["MulDiv"]
 class MulDiv(wiring.Component):
     """Starts on ``start`` with ``op`` (the M-extension funct3), ``a`` and ``b``. A
     multiplication's ``result`` is valid in the next cycle (the core reads it in its W
-    stage); a division raises ``done`` 33 cycles later, with ``result`` valid then.
+    stage), and so is ``mul_result``, the same without the divider's sign correction
+    (shorter logic, for the core's bypass); a division raises ``done`` 33 cycles later,
+    with ``result`` valid then.
 
     Division by zero and signed overflow give the results the spec fixes (quotient all
     ones and remainder the dividend; quotient ``-2**31`` and remainder 0).
@@ -24,6 +26,7 @@ class MulDiv(wiring.Component):
     b: In(32)
     done: Out(1)
     result: Out(32)
+    mul_result: Out(32)
 
     def elaborate(self, platform):
         m = Module()
@@ -94,5 +97,8 @@ class MulDiv(wiring.Component):
                 m.d.comb += self.result.eq(quotient)
             with m.Case(Funct3.REM, Funct3.REMU):
                 m.d.comb += self.result.eq(remainder)
-        m.d.comb += self.done.eq(pending_mul | div_done)
+        m.d.comb += [
+            self.mul_result.eq(Mux(op == Funct3.MUL, product[0:32], product[32:64])),
+            self.done.eq(pending_mul | div_done),
+        ]
         return m
