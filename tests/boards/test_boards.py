@@ -197,6 +197,31 @@ def test_a_design_too_big_for_the_device_says_how_much_over(tmp_path):
                         Console(file=open("/dev/null", "w")))
 
 
+def test_place_and_route_can_go_on_from_an_existing_netlist(tmp_path):
+    # bench/fpga.py synthesizes first (to count cells); the build script's yosys step is
+    # then a no-op and nextpnr reads that netlist
+    from rich.console import Console
+
+    from zerovisor.cli import _run_fpga_build
+    seen = []
+
+    class Plan:
+        def execute_local(self, root, *, env):
+            seen.append(env.get("YOSYS"))
+            (tmp_path / "nextpnr.json").write_text(json.dumps({"fmax": {}}))
+            return "products"
+
+    class Platform:
+        def build(self, top, *, do_build, **options):
+            return Plan()
+    quiet = Console(file=open("/dev/null", "w"))
+    board = get_board("ulx3s-85f")
+    assert _run_fpga_build(Platform(), None, tmp_path, board, quiet,
+                           synthesized=True) == ({"fmax": {}}, "products")
+    _run_fpga_build(Platform(), None, tmp_path, board, quiet)
+    assert seen[0] == "true" and seen[1] != "true"
+
+
 def test_a_layout_whose_ram_cannot_fit_the_block_ram_stops_before_synthesis(zerovisor):
     # examples/quad.toml: 512 KiB of RAM is 256 block RAMs alone; the 85F has 208
     quad = Path(__file__).resolve().parents[2] / "examples" / "quad.toml"
