@@ -3,10 +3,10 @@
  * While a guest runs, sscratch holds its vCPU record; the trap path swaps it into tp,
  * saves the guest's caller-saved registers there (the C code keeps s0-s11 as it found
  * them, and never touches gp: it is built without linker relaxation, so the compiler has
- * no use for it) and calls vmm_trap on a fresh stack. A vCPU set up afresh (enter_guest) is marked
- * and gets every register from its record. sscratch is 0
- * while the VMM itself runs, so a trap taken in the VMM (a VMM bug) is recognised and parks
- * the hart instead of corrupting a guest. */
+ * no use for it) and calls vmm_trap on a fresh stack. A vCPU set up afresh (enter_guest)
+ * is marked and gets every register from its record. sscratch is 0 while the VMM itself
+ * runs, so a trap taken in the VMM (a VMM bug) is recognised and parks the hart instead
+ * of corrupting a guest. */
 #include "zv_abi.h"
 
 #define REG(n) (ZV_VCPU_REGS + 4 * (n))(tp)

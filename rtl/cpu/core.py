@@ -18,8 +18,8 @@ registers, which keeps the trap vector off E's longest path). An instruction tha
 the register a load in W writes waits one cycle (load data is not bypassed: it arrives
 late in the cycle). Multiplication is pipelined (the product is registered between E and
 W, then bypassed) and costs nothing extra; division takes 34 cycles in E; an AMO reads,
-then writes, in two. Functional units live in their own
-modules: :class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
+then writes, in two. Functional units live in their own modules:
+:class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
 :class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`, :class:`~.mmu.Mmu`.
 
 Address translation looks fetches up in the instruction TLB in F and data addresses in the
