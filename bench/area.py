@@ -41,7 +41,7 @@ DESIGNS = {
     "checker16": ("one partition checker, 16 entries (CLINT, PLIC, doorbells)",
                   lambda: Checker(addr_width=30, entries=16)),
     "arbiter4": ("a bus arbiter for 4 harts", lambda: Arbiter(4, addr_width=30)),
-    "dbus_decoder": ("one hart's data-bus decoder (ROM, devices, 4 RAM banks)",
+    "dbus_decoder": ("an 11-window decoder (ROM, devices, 4 RAM banks)",
                      lambda: _dbus_decoder()),
     # The whole SoC does not finish here: wasm yosys spent over 9 CPU minutes on the
     # 1-hart SoC with 64 KiB of RAM before it was stopped. Run it where yosys is native.

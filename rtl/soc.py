@@ -1,7 +1,9 @@
 """The SoC: 1 to 8 harts; boot ROM, banked RAM, UART, CLINT, PLIC and the test finisher on
 a crossbar, with a partition checker in front of every target but the boot ROM.
 
-Every hart has an instruction and a data bus, each with its own address decoder. Every
+Every hart has an instruction bus, a data bus for memory and an I/O bus for the devices,
+each with its own address decoder (the core drives the I/O bus from registers, so that
+the device side is not on its longest path). Every
 target port has an arbiter that takes one hart's request a cycle: the RAM is split into
 banks, each with a fetch port and a data port, so harts working in different banks (their
 partitions' own memory) never wait for each other, and the fetch and data buses of one
@@ -118,9 +120,11 @@ class SoC(wiring.Component):
         m = Module()
         n = self.harts
         regions = {r.name: r for r in self.memory_map}
-        # What each region allows: code runs from ROM and RAM, devices hold data only.
-        pma = [Pma(r.base, r.size, write=r.name != "BOOTROM",
-                   execute=r.name in ("BOOTROM", "RAM")) for r in self.memory_map]
+        # What each region allows: code runs from ROM and RAM, devices hold data only and
+        # are reached through the I/O bus.
+        memories = ("BOOTROM", "RAM")
+        pma = [Pma(r.base, r.size, write=r.name != "BOOTROM", execute=r.name in memories,
+                   io=r.name not in memories) for r in self.memory_map]
         cores = []
         for h in range(n):
             core = Core(hartid=h, reset_addr=ROM_BASE, pma=pma, hext=self.hext,
@@ -154,8 +158,8 @@ class SoC(wiring.Component):
         m.submodules.doorbells = doorbells = Doorbells()
         m.submodules.plic = plic = PLIC(harts=n, sources=IRQS.values())
 
-        # One decoder per bus of every hart: instructions come from ROM and RAM only; data
-        # reaches every device.
+        # One decoder per bus of every hart: instructions and data come from ROM and RAM,
+        # the I/O bus reaches every device.
         ram_windows = [(name, RAM_BASE + b * bank_size, bank_size)
                        for b, name in enumerate(bank_names)]
         uart_names = [f"UART{u}" for u in range(self.uarts)]
@@ -163,15 +167,17 @@ class SoC(wiring.Component):
                           for name in ("FINISHER", "CLINT", "PLIC", *uart_names, "PARTCTL",
                                        "DOORBELL")]
         rom_window = [("rom", ROM_BASE, regions["BOOTROM"].size)]
-        idecs, ddecs = [], []
+        idecs, ddecs, iodecs = [], [], []
         for h, core in enumerate(cores):
             m.submodules[f"ibus_dec{h}"] = idec = Decoder(rom_window + ram_windows)
-            m.submodules[f"dbus_dec{h}"] = ddec = Decoder(rom_window + device_windows
-                                                          + ram_windows)
+            m.submodules[f"dbus_dec{h}"] = ddec = Decoder(rom_window + ram_windows)
+            m.submodules[f"iobus_dec{h}"] = iodec = Decoder(device_windows)
             connect(m, core.ibus, idec.bus)
             connect(m, core.dbus, ddec.bus)
+            connect(m, core.iobus, iodec.bus)
             idecs.append(idec)
             ddecs.append(ddec)
+            iodecs.append(iodec)
 
         def arbitrate(name, decoders, window):
             """An arbiter for one target port, fed by every hart's decoder."""
@@ -201,7 +207,7 @@ class SoC(wiring.Component):
             "CLINT": clint.bus, "FINISHER": finisher.bus, "PLIC": plic.bus,
             "DOORBELL": doorbells.bus, "PARTCTL": partctl.bus}
         for name, target in devices.items():
-            guarded[name] = (ddecs, name.lower(), target, regions[name].base)
+            guarded[name] = (iodecs, name.lower(), target, regions[name].base)
         violations = []
         for name in targets:
             decoders, window, target, base = guarded[name]

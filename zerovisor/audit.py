@@ -9,7 +9,8 @@ partition x target resource x access kind x privilege. A cell passes when the ac
 refused (it trapped) by the mechanism the design says refuses it, and that mechanism
 logged it: the G-stage (the guest's trap record holds the address), a checker (the
 control partition's monitor reports the violation, the address and the attacker), the
-bus (no target takes it) or the CPU (a privileged instruction).
+bus (no target takes it), the core's physical memory attributes (an AMO on a device) or
+the CPU (a privileged instruction).
 
 The targets come from the built system, not from a list kept by hand: every other
 partition's RAM, VMM tables and image slice, the console rings and channels it is not an
@@ -306,8 +307,8 @@ def build_attack_system(plan, attacker_name, out_dir, progress=None, hammer=Fals
 
 
 def refused_by(system, target, priv, kind):
-    """What the design says refuses this attempt: ``G-stage``, ``CPU``, ``bus`` or
-    ``checker NAME``."""
+    """What the design says refuses this attempt: ``G-stage``, ``CPU``, ``PMA``, ``bus``
+    or ``checker NAME``."""
     if priv in ("VS", "VU"):
         return "G-stage" if kind in MEMORY else "CPU"
     if kind in ("hlv", "hsv"):
@@ -325,6 +326,8 @@ def refused_by(system, target, priv, kind):
         return f"checker {f'RAM{bank}_{port}' if banks > 1 else f'RAM_{port}'}"
     if kind == "fetch":
         return "bus"                    # devices hold data only
+    if kind == "amo":
+        return "PMA"                    # no atomics on I/O: the core refuses them itself
     return f"checker {region.name}"
 
 

@@ -75,7 +75,8 @@ buggy VMM) and VS-mode through a G-stage mapping the buggy VMM forged.
 
 A cell of the matrix passes when the attempt was refused (it trapped) and logged: by
 the G-stage (the guest's trap holds the address), a checker (the control partition's
-monitor reports the violation), the bus or the CPU. The summary table counts cells and
+monitor reports the violation), the bus, the core's memory attributes (an AMO on a
+device) or the CPU. The summary table counts cells and
 breaches per resource and privilege; --matrix prints every cell. About 20 s of
 simulation per attacker once the model is built.
 

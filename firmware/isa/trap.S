@@ -63,6 +63,20 @@ TEST_BEGIN
     jalr ra, 0(s0)
     CHECK_TRAP(22, 1)
     CHECK(23, a6, UART0_BASE)
+    /* no atomics on a device (an I/O region): AMO and SC are store faults, LR a load
+     * fault, all with the address; a plain store and load there go through */
+    amoswap.w s1, s1, (s0)
+    CHECK_TRAP(25, 7)
+    CHECK(26, a6, UART0_BASE)
+    lr.w s1, (s0)
+    CHECK_TRAP(27, 5)
+    sc.w s1, s1, (s0)
+    CHECK_TRAP(28, 7)
+    li s1, 0x5a
+    sb zero, UART_IER(s0)
+    lbu s1, UART_IER(s0)
+    CHECK_NO_TRAP(29)
+    CHECK(30, s1, 0)
     /* a trap saves MIE in MPIE and clears MIE; MPP holds M */
     csrsi mstatus, 8
     ecall

@@ -8,7 +8,11 @@ hypervisor extension with Sstc: a three-stage in-order pipeline.
   bypass from W for every result but load data), executes, resolves branches, accesses
   CSRs, decides traps and interrupts and issues the data access. Every exception is
   decided here, with PMP and PMA checks on the data address, so nothing younger has had
-  an effect when a trap is taken.
+  an effect when a trap is taken. Memory (RAM, boot ROM) is accessed on the data bus in
+  the same cycle; a device register (an I/O region of the PMA) a cycle later, on the I/O
+  bus, from a register: E holds the instruction for that cycle, and the whole device side
+  of the SoC (decoders, arbiters, partition checkers, the devices' registers) is off E's
+  path from the instruction word to the bus.
 - **W** receives load data (one cycle after the request), writes the register file and
   reports the retired instruction on the ``rvfi`` port.
 
@@ -67,6 +71,7 @@ class Core(wiring.Component):
 
     ibus: Out(BusSignature())
     dbus: Out(BusSignature())
+    iobus: Out(BusSignature())
     msip: In(1)
     mtip: In(1)
     meip: In(1)
@@ -111,7 +116,7 @@ class Core(wiring.Component):
         rp1 = regs.read_port(domain="comb")
         rp2 = regs.read_port(domain="comb")
         wp = regs.write_port()
-        ibus, dbus, rvfi = self.ibus, self.dbus, self.rvfi
+        ibus, dbus, iobus, rvfi = self.ibus, self.dbus, self.iobus, self.rvfi
 
         m.d.comb += [
             csr.msip.eq(self.msip), csr.mtip.eq(self.mtip), csr.meip.eq(self.meip),
@@ -152,9 +157,10 @@ class Core(wiring.Component):
         m.d.comb += [
             pmp_i.addr.eq(fetch_paddr), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
             ibus.adr.eq(fetch_paddr[2:32]), ibus.sel.eq(0b1111), ibus.fetch.eq(1),
-            ibus.pid.eq(csr.pid), dbus.pid.eq(csr.pid),
+            ibus.pid.eq(csr.pid), dbus.pid.eq(csr.pid), iobus.pid.eq(csr.pid),
             self.pid.eq(csr.pid), self.pid_locked.eq(csr.pid_locked),
             ibus.hart.eq(self.hartid), dbus.hart.eq(self.hartid),
+            iobus.hart.eq(self.hartid),
         ]
         fetch_ok = pmp_i.allow & pma_allows(fetch_paddr, self.pma, "execute") \
             & ~fetch_tlb_fault
@@ -182,6 +188,7 @@ class Core(wiring.Component):
         w_load = Signal()
         w_mul = Signal()           # the result is the multiplier's, registered E -> W
         w_mem = Signal()           # W's data access is answered this cycle
+        w_io = Signal()            # ... on the I/O bus
         w_pc = Signal(32)
         w_f3 = Signal(3)
         w_addr = Signal(32)
@@ -272,10 +279,14 @@ class Core(wiring.Component):
         with m.Else():
             m.d.comb += [pmp_d.addr.eq(d_paddr), pmp_d.priv.eq(d_priv),
                          pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
-        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & pma_allows(mmu.bus_adr, self.pma, "read"))
+        # page tables are read from memory only (the walker has the data bus, not the I/O bus)
+        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & pma_allows(mmu.bus_adr, self.pma, "read")
+                                  & ~pma_allows(mmu.bus_adr, self.pma, "io"))
+        d_io = pma_allows(d_paddr, self.pma, "io")
         mem_ok = pmp_d.allow \
             & (~is_read | pma_allows(d_paddr, self.pma, "read")) \
-            & (~is_write | pma_allows(d_paddr, self.pma, "write"))
+            & (~is_write | pma_allows(d_paddr, self.pma, "write")) \
+            & ~(dec.amo & d_io)
         # A data walk's fault, for the instruction in E that asked
         dfault = Signal()
         dfault_code = Signal(2)
@@ -314,6 +325,15 @@ class Core(wiring.Component):
         order = Signal(64)
         wfi_wait = Signal()
         m.d.comb += self.state.eq(Cat(csr.priv, csr.virt, wfi_wait))
+        # A device access, registered in E's first cycle: the I/O bus carries it from the
+        # next, while E holds its instruction (nothing can interrupt it there).
+        io_wait = Signal()
+        io_adr = Signal(30)
+        io_we = Signal()
+        io_sel = Signal(4)
+        io_dat = Signal(32)
+        m.d.comb += [iobus.cyc.eq(io_wait), iobus.adr.eq(io_adr), iobus.we.eq(io_we),
+                     iobus.sel.eq(io_sel), iobus.dat_w.eq(io_dat)]
 
         e_fin = Signal()         # E's instruction is finished, if its bus request is taken
         e_done = Signal()        # E's instruction leaves E this cycle
@@ -325,6 +345,7 @@ class Core(wiring.Component):
         n_load = Signal()
         n_mul = Signal()
         n_mem = Signal()
+        n_io = Signal()
         n_next = Signal(32)
         n_trap = Signal()
         n_mem_addr = Signal(32)
@@ -373,10 +394,15 @@ class Core(wiring.Component):
                 m.d.comb += n_trap.eq(1)
 
         def access(we, sel, data, *, lock=0):
-            m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(d_paddr[2:32]), dbus.we.eq(we),
-                         dbus.lock.eq(lock),
-                         dbus.sel.eq(sel), dbus.dat_w.eq(data), n_mem.eq(1),
-                         n_mem_addr.eq(Cat(Const(0, 2), d_paddr[2:32]))]
+            with m.If(io_wait):
+                # the request registered last cycle is on the I/O bus
+                m.d.comb += n_io.eq(1)
+                with m.If(taken):
+                    m.d.sync += io_wait.eq(0)
+            with m.Else():
+                m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(d_paddr[2:32]), dbus.we.eq(we),
+                             dbus.lock.eq(lock), dbus.sel.eq(sel), dbus.dat_w.eq(data)]
+            m.d.comb += [n_mem.eq(1), n_mem_addr.eq(Cat(Const(0, 2), d_paddr[2:32]))]
 
         def fault_cause(code, access, page, guest_page):
             return Mux(code == Fault.PAGE, page, Mux(code == Fault.GUEST_PAGE, guest_page,
@@ -386,14 +412,16 @@ class Core(wiring.Component):
         # while its instruction is in W. E is frozen in that cycle, so the younger
         # instruction has no effect, and the fault is precise.
         w_fault = Signal()
-        m.d.comb += w_fault.eq(w_valid & w_mem & dbus.err)
+        w_err = Mux(w_io, iobus.err, dbus.err)
+        w_dat_r = Mux(w_io, iobus.dat_r, dbus.dat_r)
+        m.d.comb += w_fault.eq(w_valid & w_mem & w_err)
         # An arbiter may refuse E's request this cycle: then E has done nothing and tries
         # again (every state change of a bus-using instruction below waits for `taken`).
         d_stall = Signal()
-        m.d.comb += d_stall.eq(dbus.cyc & dbus.stall & ~mmu.busy)
+        m.d.comb += d_stall.eq((dbus.cyc & dbus.stall & ~mmu.busy) | (iobus.cyc & iobus.stall))
         taken = ~d_stall
 
-        first = ~md_busy & ~amo_read & ~wfi_wait
+        first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait
         virt = csr.virt
         with m.If(e_valid & ~w_fault & ~t_take):
             with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
@@ -430,6 +458,10 @@ class Core(wiring.Component):
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
             with m.Elif(is_mem & ~mem_ok):
                 trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
+            with m.Elif(is_mem & d_io & ~io_wait):
+                # a device access, checked: the I/O bus takes it from a register next cycle
+                m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]), io_we.eq(is_write),
+                             io_sel.eq(lanes), io_dat.eq(store_data)]
             with m.Elif(dec.muldiv & ~dec.f3[2]):
                 # Multiplications are pipelined: the product is registered as the
                 # instruction moves to W, which takes its result from there.
@@ -598,7 +630,7 @@ class Core(wiring.Component):
         with m.If(e_done):
             m.d.sync += [
                 w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap), w_value.eq(n_value),
-                w_load.eq(n_load), w_mul.eq(n_mul),
+                w_load.eq(n_load), w_mul.eq(n_mul), w_io.eq(n_io),
                 w_f3.eq(Mux(dec.amo, Funct3.LW, dec.mem_f3)),
                 w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr), w_virt.eq(d_virt),
                 w_paddr.eq(d_paddr),
@@ -610,7 +642,7 @@ class Core(wiring.Component):
                 order.eq(order + 1),
             ]
 
-        m.d.comb += load_value.eq(load_extend(w_f3, dbus.dat_r, w_addr))
+        m.d.comb += load_value.eq(load_extend(w_f3, w_dat_r, w_addr))
 
         writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
         m.d.comb += [
@@ -632,7 +664,7 @@ class Core(wiring.Component):
             rvfi.mem_addr.eq(Cat(Const(0, 2), w_paddr[2:32])),
             rvfi.mem_rmask.eq(w_rmask),
             rvfi.mem_wmask.eq(w_wmask),
-            rvfi.mem_rdata.eq(Mux(w_load, dbus.dat_r, w_rdata)),
+            rvfi.mem_rdata.eq(Mux(w_load, w_dat_r, w_rdata)),
             rvfi.mem_wdata.eq(w_wdata),
         ]
         return m

@@ -1,6 +1,7 @@
 """Physical memory attributes: which address ranges hold memory that can be read, written
-or executed. The SoC declares them from its memory map; the core checks every access
-against them (an access outside is an access fault) before it reaches the bus."""
+or executed, and which are I/O (device registers). The SoC declares them from its memory
+map; the core checks every access against them (an access outside is an access fault)
+before it reaches the bus, and sends I/O accesses out on its I/O bus, from a register."""
 
 from amaranth import Const
 
@@ -8,20 +9,23 @@ __all__ = ["Pma", "pma_allows"]
 
 
 class Pma:
-    """A physical memory attribute region: ``size`` bytes at ``base`` and what it allows."""
+    """A physical memory attribute region: ``size`` bytes at ``base`` and what it allows.
 
-    def __init__(self, base, size, *, read=True, write=True, execute=False):
+    ``io`` marks device registers: reached through the core's I/O bus one cycle after the
+    access is decided, with no atomics (an AMO, LR or SC there is an access fault)."""
+
+    def __init__(self, base, size, *, read=True, write=True, execute=False, io=False):
         self.base, self.size = base, size
-        self.read, self.write, self.execute = read, write, execute
+        self.read, self.write, self.execute, self.io = read, write, execute, io
 
     def __repr__(self):
-        perms = "".join(c if f else "-" for c, f in zip("rwx", (self.read, self.write,
-                                                                self.execute)))
+        perms = "".join(c if f else "-" for c, f in zip("rwxi", (self.read, self.write,
+                                                                 self.execute, self.io)))
         return f"Pma(0x{self.base:08x}, 0x{self.size:x}, {perms})"
 
 
 def pma_allows(addr, regions, kind):
-    """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute)."""
+    """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute, io)."""
     allowed = Const(0, 1)
     for region in regions:
         if getattr(region, kind):

@@ -168,7 +168,8 @@ class CorePidProperties(Elaboratable):
         p_pid = _past(m, core.pid, "pid")
         p_rst = _past(m, self._rst, "rst")
         m.d.comb += [Assert(core.ibus.pid == core.pid, "a fetch carries another ID"),
-                     Assert(core.dbus.pid == core.pid, "a data access carries another ID")]
+                     Assert(core.dbus.pid == core.pid, "a data access carries another ID"),
+                     Assert(core.iobus.pid == core.pid, "a device access carries another ID")]
         with m.If(started & ~p_rst & p_locked):
             m.d.comb += [Assert(core.pid_locked, "the core's partition lock was cleared"),
                          Assert(core.pid == p_pid, "a locked hart changed partition")]

@@ -37,7 +37,7 @@ def test_audit_of_the_default_layout_finds_no_breach(tmp_path):
         assert {(resource, p) for p in PRIVS} <= rows, resource
     assert {c["kind"] for c in matrix} == set(KINDS)
     refusers = {c["refused_by"].split()[0] for c in matrix}
-    assert refusers == {"G-stage", "checker", "bus", "CPU"}
+    assert refusers == {"G-stage", "checker", "bus", "PMA", "CPU"}
     # the checkers' refusals came to the control partition by interrupt, one report each
     by_checker = [c for c in matrix if c["refused_by"].startswith("checker")]
     assert len(by_checker) > 500
