@@ -117,7 +117,9 @@ class Checker(wiring.Component):
         refused = Signal()
         m.d.sync += refused.eq(bus.cyc & ~allowed)
         m.d.comb += [
-            bus.dat_r.eq(sub.dat_r),
+            # (a memory reads whatever address it is shown: nothing of a refused read's
+            # word comes back)
+            bus.dat_r.eq(Mux(refused, 0, sub.dat_r)),
             bus.ack.eq(sub.ack & ~refused),
             bus.err.eq(sub.err | refused),
         ]

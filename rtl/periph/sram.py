@@ -24,7 +24,10 @@ class SRAM(wiring.Component):
 
     Every port reads; port 0 is the only one that writes (the data side), the others are
     instruction ports. Each port takes a request every cycle and answers it on the next,
-    as block RAM does.
+    as block RAM does. A port reads the address it is shown in every cycle, requested or
+    not (a read has no side effect, and ``dat_r`` means something only in the cycle after
+    a request), so that the block RAM's read enable is not at the end of the initiator's
+    path through its decoder, arbiter and checker; only the write enable is.
 
     Parameters
     ----------
@@ -77,8 +80,7 @@ class SRAM(wiring.Component):
             rp = mem.read_port(domain="comb")
             data = Signal(32, reset_less=True, name=f"data{i}")
             m.d.comb += [rp.addr.eq(bus.adr), bus.dat_r.eq(data)]
-            with m.If(bus.cyc):
-                m.d.sync += data.eq(rp.data)
+            m.d.sync += data.eq(rp.data)
             refuse = bus.we & (i != 0 or not self.writable)
             m.d.sync += [
                 bus.ack.eq(bus.cyc & ~refuse),
@@ -126,9 +128,9 @@ class SRAM(wiring.Component):
                 "  always @(posedge clk) begin",
                 f"    ack{i} <= rst ? 1'b0 : cyc{i} & ~{refuse};",
                 f"    err{i} <= rst ? 1'b0 : cyc{i} & {refuse};",
-                f"    if (cyc{i}) dat_r{i} <= mem[adr{i}];" if i or not self.writable else
+                f"    dat_r{i} <= mem[adr{i}];" if i or not self.writable else
                 # the data port reads what it writes in the same cycle (byte lanes)
-                "    if (cyc0) dat_r0 <= {" + ", ".join(
+                "    dat_r0 <= {" + ", ".join(
                     f"wen[{b}] ? dat_w0[{8 * b + 7}:{8 * b}] : mem[adr0][{8 * b + 7}:{8 * b}]"
                     for b in (3, 2, 1, 0)) + "};",
                 "  end",
