@@ -257,7 +257,7 @@ def test_the_build_step_is_read_from_its_files():
 @pytest.mark.parametrize("name", sorted(BOARDS))
 def test_the_single_hart_layout_builds_a_bitstream(tmp_path, zerovisor, name):
     """The whole flow, yosys to ecppack, for examples/fpga.toml, the one-hart layout at
-    10 MHz (the SoC routes at about 11.5 MHz on the ULX3S; 50 MHz needs a deeper
+    10 MHz (the SoC routes at about 16 MHz on the ULX3S; 50 MHz needs a deeper
     pipeline, see the README): the bitstream exists, timing is met and the report is
     whole."""
     layout = Path(__file__).resolve().parents[2] / "examples" / "fpga.toml"
