@@ -3,12 +3,12 @@ a crossbar, with a partition checker in front of every target but the boot ROM.
 
 Every hart has an instruction bus, a data bus for memory and an I/O bus for the devices,
 each with its own address decoder (the core drives the I/O bus from registers, so that
-the device side is not on its longest path). Every
-target port has an arbiter that takes one hart's request a cycle: the RAM is split into
-banks, each with a fetch port and a data port, so harts working in different banks (their
-partitions' own memory) never wait for each other, and the fetch and data buses of one
-hart never meet either. The checker sits between a port's arbiter and the target, so it
-sees the partition ID and hart of the request it lets through.
+the device side is not on its longest path). Every target port has an arbiter that takes
+one hart's request a cycle: the RAM is split into banks, each with a fetch port and a data
+port, so harts working in different banks (their partitions' own memory) never wait for
+each other, and the fetch and data buses of one hart never meet either. The checker sits
+between a port's arbiter and the target, so it sees the partition ID and hart of the
+request it lets through.
 """
 
 from amaranth import Cat, Module, Signal
