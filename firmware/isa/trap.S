@@ -72,7 +72,6 @@ TEST_BEGIN
     CHECK_TRAP(27, 5)
     sc.w s1, s1, (s0)
     CHECK_TRAP(28, 7)
-    li s1, 0x5a
     sb zero, UART_IER(s0)
     lbu s1, UART_IER(s0)
     CHECK_NO_TRAP(29)
