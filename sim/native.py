@@ -14,14 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuildError, SimError
-from .build import build_model, verilator_env
+from .build import CLOCK_PERIOD_PS, build_model, verilator_env
 from .harness import StopReason
 
 __all__ = ["NativeResult", "native_binary", "run_native"]
 
 _MAIN = Path(__file__).resolve().parent / "native" / "main.cpp"
-_SUPPORT = ("verilated.o", "verilated_vpi.o", "verilated_timing.o", "verilated_threads.o",
-            "verilated_dpi.o")
+_SUPPORT = ("verilated.o", "verilated_vpi.o", "verilated_threads.o", "verilated_dpi.o")
 _REASONS = {StopReason.FINISHER: "finisher", StopReason.TOHOST: "tohost",
             StopReason.MAX_CYCLES: "max-cycles"}
 
@@ -42,7 +41,8 @@ def native_binary(model):
     if binary.exists() and binary.stat().st_mtime >= _MAIN.stat().st_mtime:
         return binary
     root = verilator_env()
-    command = ["c++", "-std=c++20", "-fcoroutines", "-O2", f"-I{obj}", f"-I{root}/include",
+    command = ["c++", "-std=c++20", "-O2", f"-DZV_HALF_PERIOD={CLOCK_PERIOD_PS // 2}",
+               f"-I{obj}", f"-I{root}/include",
                f"-I{root}/include/vltstd", str(_MAIN), str(obj / "Vtop__ALL.a"),
                *(str(obj / name) for name in _SUPPORT), "-lpthread", "-o", str(binary)]
     done = subprocess.run(command, capture_output=True, text=True)

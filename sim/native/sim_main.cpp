@@ -8,8 +8,10 @@
 //   --trace-from T       ... starting at simulation time T (precision units, default 0)
 //   --trace-to T         ... up to time T (default: the end), then close the file
 //
-// so that a user opens a few thousand cycles instead of a whole boot. The clock is the
-// Verilog wrapper's (--timing); Python runs only when one of its callbacks is due.
+// so that a user opens a few thousand cycles instead of a whole boot. The clock is toggled
+// here, every ZV_HALF_PERIOD (the model is built without Verilator's timing scheduler,
+// whose coroutines cost a fifth of a 1-hart model's time); Python runs only when one of
+// its callbacks is due.
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -86,7 +88,8 @@ int main(int argc, char **argv) {
     VerilatedVpi::callCbs(cbStartOfSimulation);
     settle();
 
-    const vluint64_t never = ~0ULL;
+    // The clock is low from time 0 and changes at every half period: it rises at H, 3H...
+    vluint64_t next_edge = ZV_HALF_PERIOD;
     while (!Verilated::gotFinish()) {
         // Active and inactive regions until nothing more happens in this slot, with the
         // read-write callbacks (cocotb's ReadWrite) after each round.
@@ -114,10 +117,9 @@ int main(int argc, char **argv) {
             }
         }
 #endif
-        // The next slot: the design's next timed event or Python's next timer.
+        // The next slot: the clock's next edge or Python's next timer.
         vluint64_t next = VerilatedVpi::cbNextDeadline();
-        if (top->eventsPending() && top->nextTimeSlot() < next) next = top->nextTimeSlot();
-        if (next == never) break;
+        if (next_edge < next) next = next_edge;
         now = next;
         Verilated::threadContextp()->time(now);
 
@@ -125,6 +127,12 @@ int main(int argc, char **argv) {
         settle();
         VerilatedVpi::callTimedCbs();
         settle();
+        // The edge after Python's timers, as an HDL clock's would come in the active
+        // region: its value-change callbacks run after the evaluation, in the loop above.
+        if (now == next_edge) {
+            top->clk = !top->clk;
+            next_edge += ZV_HALF_PERIOD;
+        }
     }
 
     top->final();
