@@ -100,9 +100,12 @@ int main(int argc, char **argv) {
                 VerilatedVpi::doInertialPuts();
                 settle();
             } while (VerilatedVpi::evalNeeded());
-            VerilatedVpi::callCbs(cbReadWriteSynch);
-            VerilatedVpi::doInertialPuts();
-            settle();
+            // (Where no callback ran, no Python ran: nothing changed, nothing to settle.
+            // Settling walks every value-change callback; it is most of this loop's cost.)
+            if (VerilatedVpi::callCbs(cbReadWriteSynch)) {
+                VerilatedVpi::doInertialPuts();
+                settle();
+            }
         } while (VerilatedVpi::evalNeeded());
         top->eval_end_step();
         VerilatedVpi::callCbs(cbReadOnlySynch);
@@ -123,10 +126,8 @@ int main(int argc, char **argv) {
         now = next;
         Verilated::threadContextp()->time(now);
 
-        VerilatedVpi::callCbs(cbNextSimTime);
-        settle();
-        VerilatedVpi::callTimedCbs();
-        settle();
+        if (VerilatedVpi::callCbs(cbNextSimTime)) settle();
+        if (VerilatedVpi::callCbs(cbAfterDelay)) settle();   // Python's timers
         // The edge after Python's timers, as an HDL clock's would come in the active
         // region: its value-change callbacks run after the evaluation, in the loop above.
         if (now == next_edge) {
