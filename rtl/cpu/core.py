@@ -280,13 +280,10 @@ class Core(wiring.Component):
             m.d.comb += [pmp_d.addr.eq(d_paddr), pmp_d.priv.eq(d_priv),
                          pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
         # page tables are read from memory only (the walker has the data bus, not the I/O bus)
-        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & pma_allows(mmu.bus_adr, self.pma, "read")
-                                  & ~pma_allows(mmu.bus_adr, self.pma, "io"))
-        d_io = pma_allows(d_paddr, self.pma, "io")
-        mem_ok = pmp_d.allow \
-            & (~is_read | pma_allows(d_paddr, self.pma, "read")) \
-            & (~is_write | pma_allows(d_paddr, self.pma, "write")) \
-            & ~(dec.amo & d_io)
+        walk_read, walk_io = pma_allows(mmu.bus_adr, self.pma, "read", "io")
+        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & walk_read & ~walk_io)
+        d_read, d_write, d_io = pma_allows(d_paddr, self.pma, "read", "write", "io")
+        mem_ok = pmp_d.allow & (~is_read | d_read) & (~is_write | d_write) & ~(dec.amo & d_io)
         # A data walk's fault, for the instruction in E that asked
         dfault = Signal()
         dfault_code = Signal(2)

@@ -3,7 +3,7 @@ or executed, and which are I/O (device registers). The SoC declares them from it
 map; the core checks every access against them (an access outside is an access fault)
 before it reaches the bus, and sends I/O accesses out on its I/O bus, from a register."""
 
-from amaranth import Const
+from amaranth import Cat, Const
 
 __all__ = ["Pma", "pma_allows"]
 
@@ -24,12 +24,22 @@ class Pma:
         return f"Pma(0x{self.base:08x}, 0x{self.size:x}, {perms})"
 
 
-def pma_allows(addr, regions, kind):
-    """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute, io)."""
-    allowed = Const(0, 1)
+def pma_allows(addr, regions, *kinds):
+    """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute, io);
+    with several kinds, a tuple, one answer per kind, from one comparison per region."""
+    insides = {}
     for region in regions:
-        if getattr(region, kind):
-            inside = (addr >= region.base) & (addr < region.base + region.size) \
-                if region.base + region.size < 2**32 else (addr >= region.base)
-            allowed = allowed | inside
-    return allowed
+        if any(getattr(region, kind) for kind in kinds):
+            insides[id(region)] = _inside(addr, region)
+    answers = tuple(Cat(insides[id(r)] for r in regions if getattr(r, kind)).any()
+                    for kind in kinds)
+    return answers[0] if len(answers) == 1 else answers
+
+
+def _inside(addr, region):
+    base, size, end = region.base, region.size, region.base + region.size
+    if size & (size - 1) == 0 and base % size == 0:
+        # an aligned power of two: one comparison of the bits above the size
+        shift = size.bit_length() - 1
+        return (addr[shift:] == base >> shift) if shift < len(addr) else Const(1, 1)
+    return (addr >= base) & (addr < end) if end < 2**32 else (addr >= base)
