@@ -10,7 +10,7 @@
 //
 // so that a user opens a few thousand cycles instead of a whole boot. The clock is toggled
 // here, every ZV_HALF_PERIOD (the model is built without Verilator's timing scheduler,
-// whose coroutines cost a fifth of a 1-hart model's time); Python runs only when one of
+// whose coroutines cost a sixth of a 1-hart model's time); Python runs only when one of
 // its callbacks is due.
 #include <cstdio>
 #include <cstdlib>
