@@ -27,11 +27,9 @@ class Pma:
 def pma_allows(addr, regions, *kinds):
     """Whether ``addr`` lies in a region that allows ``kind`` (read, write, execute, io);
     with several kinds, a tuple, one answer per kind, from one comparison per region."""
-    insides = {}
-    for region in regions:
-        if any(getattr(region, kind) for kind in kinds):
-            insides[id(region)] = _inside(addr, region)
-    answers = tuple(Cat(insides[id(r)] for r in regions if getattr(r, kind)).any()
+    insides = [(region, _inside(addr, region)) for region in regions
+               if any(getattr(region, kind) for kind in kinds)]
+    answers = tuple(Cat(inside for region, inside in insides if getattr(region, kind)).any()
                     for kind in kinds)
     return answers[0] if len(answers) == 1 else answers
 
