@@ -1,30 +1,35 @@
 """An RV32IMA_Zicsr_Zifencei core with M, S and U modes, Sv32 and (by default) the
-hypervisor extension with Sstc: a three-stage in-order pipeline.
+hypervisor extension with Sstc: a four-stage in-order pipeline.
 
 - **F** presents the next fetch address to the instruction bus; block RAM answers in the
-  next cycle. The fetch is checked by PMP and by the physical memory attributes (PMA:
-  which addresses hold memory that can be executed) before it is issued.
-- **E** decodes the word as it arrives, reads the register file (asynchronously, with a
-  bypass from W for every result but load data), executes, resolves branches, accesses
-  CSRs, decides traps and interrupts and issues the data access. Every exception is
-  decided here, with PMP and PMA checks on the data address, so nothing younger has had
-  an effect when a trap is taken. Memory (RAM, boot ROM) is accessed on the data bus in
-  the same cycle; a device register (an I/O region of the PMA) a cycle later, on the I/O
-  bus, from a register: E holds the instruction for that cycle, and the whole device side
-  of the SoC (decoders, arbiters, partition checkers, the devices' registers) is off E's
-  path from the instruction word to the bus.
+  next cycle (the second fetch stage), and the answer is registered in the fetch queue.
+  The fetch is checked by PMP and by the physical memory attributes (PMA: which
+  addresses hold memory that can be executed) before it is issued.
+- **E** decodes the oldest instruction of the fetch queue, reads the register file
+  (asynchronously, with a bypass from W for every result but load data), executes,
+  resolves branches, accesses CSRs, decides traps and interrupts and issues the data
+  access. Every exception is decided here, with PMP and PMA checks on the data address,
+  so nothing younger has had an effect when a trap is taken. Memory (RAM, boot ROM) is
+  accessed on the data bus in the same cycle; a device register (an I/O region of the
+  PMA) a cycle later, on the I/O bus, from a register: E holds the instruction for that
+  cycle, and the whole device side of the SoC (decoders, arbiters, partition checkers,
+  the devices' registers) is off E's path from the instruction word to the bus.
 - **W** receives load data (one cycle after the request), writes the register file and
   reports the retired instruction on the ``rvfi`` port.
 
-Fetching runs one instruction ahead of E; a taken branch, jump, MRET or FENCE.I redirects
-it and costs one bubble, a trap two (it is taken the cycle after it is decided, from
-registers, which keeps the trap vector off E's longest path). An instruction that reads
-the register a load in W writes waits one cycle (load data is not bypassed: it arrives
-late in the cycle). Multiplication is pipelined (the product is registered between E and
-W, then bypassed) and costs nothing extra; division takes 34 cycles in E; an AMO reads,
-then writes, in two. Functional units live in their own modules:
-:class:`~.decoder.Decoder`, :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`,
-:class:`~.csr.CSRFile`, :class:`~.pmp.PmpChecker`, :class:`~.mmu.Mmu`.
+E starts from registers: neither the block RAM's answer nor anything E decides is on the
+path to the next fetch request, which depends on the fetch queue's fill alone. Fetching
+runs up to two instructions ahead of E, so it fetches down paths not taken (never beyond
+the page of an instruction that executes, nor past a fetch that faulted: see the F and E
+hand-over); a taken branch, jump, MRET or FENCE.I redirects it and costs two bubbles, a
+trap three (it is taken the cycle after it is decided, from registers, which keeps the
+trap vector off E's longest path). An instruction that reads the register a load in W
+writes waits one cycle (load data is not bypassed: it arrives late in the cycle).
+Multiplication is pipelined (the product is registered between E and W, then bypassed)
+and costs nothing extra; division takes 34 cycles in E; an AMO reads, then writes, in
+two. Functional units live in their own modules: :class:`~.decoder.Decoder`,
+:class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`, :class:`~.csr.CSRFile`,
+:class:`~.pmp.PmpChecker`, :class:`~.mmu.Mmu`.
 
 Address translation looks fetches up in the instruction TLB in F and data addresses in the
 data TLB in E. A miss stops the pipeline while the walker reads the page tables over the
@@ -33,7 +38,7 @@ E. A walk that faults hands its fault to the instruction that asked, which traps
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal
-from amaranth.lib import memory, wiring
+from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..bus import PID_WIDTH, BusSignature
@@ -49,6 +54,13 @@ from .pmp import PmpChecker
 from .rvfi import RVFISignature
 
 __all__ = ["Core", "Pma"]
+
+QUEUE_DEPTH = 3   # fetched instructions held for E: its own and two behind it
+
+# A fetched instruction, or a fetch that faulted (its kind in mmu.Fault terms and the
+# guest-physical address of a guest-page fault)
+Fetched = data.StructLayout({"valid": 1, "insn": 32, "pc": 32, "fault": 1, "code": 2,
+                             "gpa": 32})
 
 
 class Core(wiring.Component):
@@ -132,15 +144,12 @@ class Core(wiring.Component):
         pend = Signal()            # a fetch answer (or a fetch fault) arrives this cycle
         pend_pc = Signal(32)
         pend_fault = Signal()
-        hold = Signal()            # E keeps an instruction it could not finish
-        hold_insn = Signal(32)
-        hold_pc = Signal(32)
-        hold_fault = Signal()
-        # A fetch fault's kind (mmu.Fault) and guest-physical address, beside pend and hold
+        # A fetch fault's kind (mmu.Fault) and guest-physical address, beside pend
         pend_code = Signal(2)
         pend_gpa = Signal(32)
-        hold_code = Signal(2)
-        hold_gpa = Signal(32)
+        # The fetch queue: fetched instructions, oldest first, registered as they arrive;
+        # queue[0] is E's instruction. Only a redirect empties it.
+        queue = [Signal(Fetched, name=f"queue{i}") for i in range(QUEUE_DEPTH)]
         # A fetch walk's fault, waiting to be handed to E as a faulting fetch
         ifault = Signal()
         ifault_code = Signal(2)
@@ -166,12 +175,13 @@ class Core(wiring.Component):
             & ~fetch_tlb_fault
 
         # --- E: the instruction and its operands ----------------------------------------
-        e_valid = pend | hold
-        e_insn = Mux(hold, hold_insn, ibus.dat_r)
-        e_pc = Mux(hold, hold_pc, pend_pc)
-        e_fetch_fault = Mux(hold, hold_fault, pend_fault | ibus.err)
-        e_fetch_code = Mux(hold, hold_code, Mux(pend_fault, pend_code, Fault.ACCESS))
-        e_fetch_gpa = Mux(hold, hold_gpa, pend_gpa)
+        head = queue[0]
+        e_valid = head.valid
+        e_insn = head.insn
+        e_pc = head.pc
+        e_fetch_fault = head.fault
+        e_fetch_code = head.code
+        e_fetch_gpa = head.gpa
         m.d.comb += [
             dec.insn.eq(e_insn), dec.priv.eq(priv), dec.virt.eq(csr.virt),
             dec.status.eq(csr.status),
@@ -555,11 +565,28 @@ class Core(wiring.Component):
             m.d.comb += [redirect.eq(1), redirect_to.eq(csr.trap_vector)]
 
         # --- F and E hand-over -----------------------------------------------------------
-        # A new fetch is issued when E will be free next cycle; a redirect is fetched the
-        # cycle after it is known.
-        # A fetch whose translation misses waits until E and W are empty, then walks. A
-        # fetch an arbiter does not take this cycle is asked again.
-        issue = (~e_valid | e_done) & ~redirect & ~trapping
+        # Fetching runs up to two instructions ahead of E and does not look at E: a fetch
+        # is issued whenever the queue will have room for its answer, even in the cycle E
+        # redirects (the answer is then dropped). Neither the block RAM's answer nor E's
+        # decisions are on the path to the next fetch request. A fetch that would start a
+        # new 4 KiB page waits until everything older has left E, so that a fetch down a
+        # path not taken never leaves the page of an instruction that is executed: the
+        # partition checkers (which log every refused access) never see one that a
+        # program did not ask for; nor does fetching go on past a fetch that faulted (on
+        # the bus: a checker refused it) until a redirect. A fetch whose translation
+        # misses waits until E and W are empty, then walks. A fetch an arbiter does not
+        # take this cycle is asked again.
+        in_flight = Signal(range(QUEUE_DEPTH + 2))
+        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend)
+        new_page = fetch_pc[2:12] == 0
+        stopped = Signal()         # a fetch faulted; nothing more until a redirect
+        fetch_faults = pend & (pend_fault | ibus.err)
+        with m.If(redirect):
+            m.d.sync += stopped.eq(0)
+        with m.Elif(fetch_faults):
+            m.d.sync += stopped.eq(1)
+        issue = (in_flight < QUEUE_DEPTH) & ~(new_page & (in_flight != 0)) \
+            & ~fetch_faults & ~stopped
         fetch_req = Signal()
         m.d.comb += [fetch_req.eq(issue & ~ifault & fetch_ready),
                      ibus.cyc.eq(fetch_req & fetch_ok)]
@@ -575,15 +602,29 @@ class Core(wiring.Component):
                          pend_gpa.eq(mmu.i_gpa)]
         with m.Else():
             m.d.sync += pend.eq(0)
-            with m.If(issue & ~fetch_ready & ~e_valid & ~w_valid & ~mmu.busy):
+            with m.If(issue & ~fetch_ready & (in_flight == 0) & ~w_valid & ~mmu.busy
+                      & ~redirect & ~trapping):
                 m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
-        with m.If(e_done | redirect):
-            m.d.sync += hold.eq(0)
-        with m.Elif(pend):
-            m.d.sync += [hold.eq(1), hold_insn.eq(ibus.dat_r), hold_pc.eq(pend_pc),
-                         hold_fault.eq(pend_fault | ibus.err),
-                         hold_code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
-                         hold_gpa.eq(pend_gpa)]
+        # The queue: E's finished instruction leaves, the answer arriving joins behind
+        # the rest; a redirect empties it (dropping an answer on the way).
+        arriving = Signal(Fetched)
+        m.d.comb += [
+            arriving.valid.eq(pend), arriving.insn.eq(ibus.dat_r), arriving.pc.eq(pend_pc),
+            arriving.fault.eq(pend_fault | ibus.err),
+            arriving.code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
+            arriving.gpa.eq(pend_gpa),
+        ]
+        with m.If(redirect):
+            m.d.sync += [q.valid.eq(0) for q in queue]
+        with m.Else():
+            kept = [Signal(Fetched, name=f"kept{i}") for i in range(QUEUE_DEPTH)]
+            with m.If(e_done):
+                m.d.comb += [k.eq(q) for k, q in zip(kept, queue[1:])]
+            with m.Else():
+                m.d.comb += [k.eq(q) for k, q in zip(kept, queue)]
+            for i, k in enumerate(kept):
+                first_free = ~k.valid if i == 0 else ~k.valid & kept[i - 1].valid
+                m.d.sync += queue[i].eq(Mux(first_free, arriving, k))
 
         # Walk results: a fault goes to the fetch or the instruction in E that asked.
         walk_fetch = Signal()
