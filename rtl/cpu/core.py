@@ -1,8 +1,8 @@
 """An RV32IMA_Zicsr_Zifencei core with M, S and U modes, Sv32 and (by default) the
-hypervisor extension with Sstc: a four-stage in-order pipeline.
+hypervisor extension with Sstc: an in-order pipeline of four stages, two of them fetch.
 
 - **F** presents the next fetch address to the instruction bus; block RAM answers in the
-  next cycle (the second fetch stage), and the answer is registered in the fetch queue.
+  next cycle (**F2**), and the answer is registered in the fetch queue.
   The fetch is checked by PMP and by the physical memory attributes (PMA: which
   addresses hold memory that can be executed) before it is issued.
 - **E** decodes the oldest instruction of the fetch queue, reads the register file
@@ -21,13 +21,15 @@ E starts from registers: neither the block RAM's answer nor anything E decides i
 path to the next fetch request, which depends on the fetch queue's fill alone. Fetching
 runs up to two instructions ahead of E, so it fetches down paths not taken (never beyond
 the page of an instruction that executes, nor past a fetch that faulted: see the F and E
-hand-over); a taken branch, jump, MRET or FENCE.I redirects it and costs two bubbles, a
-trap three (it is taken the cycle after it is decided, from registers, which keeps the
-trap vector off E's longest path). An instruction that reads the register a load in W
-writes waits one cycle (load data is not bypassed: it arrives late in the cycle).
-Multiplication is pipelined (the product is registered between E and W, then bypassed)
-and costs nothing extra; division takes 34 cycles in E; an AMO reads, then writes, in
-two. Functional units live in their own modules: :class:`~.decoder.Decoder`,
+hand-over). A JAL or a backward branch is predicted taken as it arrives from the bus
+(fetching goes on at its target) and costs one bubble when it is taken; a JALR, a taken
+forward branch, a wrongly predicted branch, MRET or FENCE.I redirects fetching from E
+and costs two, a trap three (it is taken the cycle after it is decided, from registers,
+which keeps the trap vector off E's longest path). An instruction that reads the register
+a load in W writes waits one cycle (load data is not bypassed: it arrives late in the
+cycle). Multiplication is pipelined (the product is registered between E and W, then
+bypassed) and costs nothing extra; division takes 34 cycles in E; an AMO reads, then
+writes, in two. Functional units live in their own modules: :class:`~.decoder.Decoder`,
 :class:`~.alu.ALU`, :class:`~.muldiv.MulDiv`, :class:`~.csr.CSRFile`,
 :class:`~.pmp.PmpChecker`, :class:`~.mmu.Mmu`.
 
@@ -58,9 +60,10 @@ __all__ = ["Core", "Pma"]
 QUEUE_DEPTH = 3   # fetched instructions held for E: its own and two behind it
 
 # A fetched instruction, or a fetch that faulted (its kind in mmu.Fault terms and the
-# guest-physical address of a guest-page fault)
+# guest-physical address of a guest-page fault), and whether fetching went on at the
+# target of its jump or branch (a static prediction, see the F and E hand-over)
 Fetched = data.StructLayout({"valid": 1, "insn": 32, "pc": 32, "fault": 1, "code": 2,
-                             "gpa": 32})
+                             "gpa": 32, "predicted": 1})
 
 
 class Core(wiring.Component):
@@ -544,11 +547,12 @@ class Core(wiring.Component):
                 m.d.comb += [redirect.eq(1), redirect_to.eq(pc4)]
                 finish(pc4)
             with m.Elif(dec.branch | dec.fence):
-                with m.If(jumps):
-                    m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
+                # fetching went on at the target if the branch was predicted taken
+                with m.If(jumps != head.predicted):
+                    m.d.comb += [redirect.eq(1), redirect_to.eq(Mux(jumps, target, pc4))]
                 finish(Mux(jumps, target, pc4))
             with m.Else():
-                with m.If(jumps):
+                with m.If(jumps & ~head.predicted):
                     m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
                 finish(Mux(jumps, target, pc4), writes=dec.writes_rd, result=value)
 
@@ -578,7 +582,26 @@ class Core(wiring.Component):
         # take this cycle is asked again.
         in_flight = Signal(range(QUEUE_DEPTH + 2))
         m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend)
-        new_page = fetch_pc[2:12] == 0
+        # Static prediction: a JAL or a backward branch arriving from the bus sends
+        # fetching to its target at once (the sequential fetch issued meanwhile is
+        # dropped), so that when E finds it taken, as loops mostly are, it costs one
+        # bubble instead of two; E redirects when the guess was wrong. A target on
+        # another page waits like a sequential fetch into a new page.
+        word = ibus.dat_r
+        is_jal = word[0:7] == 0b1101111
+        is_branch = word[0:7] == 0b1100011
+        guess_imm = Mux(is_jal,
+                        Cat(Const(0, 1), word[21:31], word[20], word[12:20],
+                            word[31].replicate(12)),
+                        Cat(Const(0, 1), word[8:12], word[25:31], word[7],
+                            word[31].replicate(20)))
+        guess_target = Signal(32)
+        m.d.comb += guess_target.eq(pend_pc + guess_imm)
+        guess = Signal()
+        m.d.comb += guess.eq(pend & ~pend_fault & ~ibus.err & (is_jal | (is_branch & word[31]))
+                             & ~guess_imm[1])
+        far = Signal()             # fetching continues on another page: wait as for one
+        new_page = (fetch_pc[2:12] == 0) | far
         stopped = Signal()         # a fetch faulted; nothing more until a redirect
         fetch_faults = pend & (pend_fault | ibus.err)
         with m.If(redirect):
@@ -591,13 +614,16 @@ class Core(wiring.Component):
         m.d.comb += [fetch_req.eq(issue & ~ifault & fetch_ready),
                      ibus.cyc.eq(fetch_req & fetch_ok)]
         with m.If(redirect):
-            m.d.sync += [fetch_pc.eq(redirect_to), pend.eq(0)]
+            m.d.sync += [fetch_pc.eq(redirect_to), pend.eq(0), far.eq(0)]
+        with m.Elif(guess):
+            m.d.sync += [fetch_pc.eq(guess_target), pend.eq(0),
+                         far.eq(guess_target[12:] != pend_pc[12:])]
         with m.Elif(issue & ifault):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
                          pend_fault.eq(1), pend_code.eq(ifault_code), pend_gpa.eq(ifault_gpa)]
         with m.Elif(fetch_req & ~(ibus.cyc & ibus.stall)):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
-                         pend_fault.eq(~fetch_ok),
+                         pend_fault.eq(~fetch_ok), far.eq(0),
                          pend_code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
                          pend_gpa.eq(mmu.i_gpa)]
         with m.Else():
@@ -612,7 +638,7 @@ class Core(wiring.Component):
             arriving.valid.eq(pend), arriving.insn.eq(ibus.dat_r), arriving.pc.eq(pend_pc),
             arriving.fault.eq(pend_fault | ibus.err),
             arriving.code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
-            arriving.gpa.eq(pend_gpa),
+            arriving.gpa.eq(pend_gpa), arriving.predicted.eq(guess),
         ]
         with m.If(redirect):
             m.d.sync += [q.valid.eq(0) for q in queue]
@@ -633,7 +659,7 @@ class Core(wiring.Component):
         walk_fault = mmu.done & (mmu.fault != Fault.NONE)
         with m.If(walk_fault & walk_fetch):
             m.d.sync += [ifault.eq(1), ifault_code.eq(mmu.fault), ifault_gpa.eq(mmu.fault_gpa)]
-        with m.Elif(redirect | (issue & ifault)):
+        with m.Elif(redirect | guess | (issue & ifault)):
             m.d.sync += ifault.eq(0)
         with m.If(walk_fault & ~walk_fetch):
             m.d.sync += [dfault.eq(1), dfault_code.eq(mmu.fault), dfault_gpa.eq(mmu.fault_gpa)]
