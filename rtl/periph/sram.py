@@ -2,7 +2,7 @@
 
 import hashlib
 
-from amaranth import Cat, ClockSignal, Instance, Module, Mux, ResetSignal, Signal
+from amaranth import ClockSignal, Instance, Module, ResetSignal, Signal
 from amaranth.lib import memory, wiring
 from amaranth.lib.wiring import In
 
@@ -72,42 +72,26 @@ class SRAM(wiring.Component):
         # read-during-write result is always defined) ``-no-rw-check`` reaches the ports, and
         # yosys need not keep a second copy of the memory to give a fetch that races a store
         # to the same word the old value: RISC-V leaves that undefined until a FENCE.I.
-        #
-        # A write is registered and goes into the block RAM a cycle after its request, so
-        # that the RAM's write enable, which reaches every block of a RAM spread over the
-        # device, is driven from a register and not from the end of the initiator's path
-        # through its decoder, arbiter and checker. The data port's read of the word being
-        # written in that cycle takes the written lanes from the register; the instruction
-        # ports may see the old word, which RISC-V allows until a FENCE.I.
         m.submodules.mem = mem = memory.Memory(shape=32, depth=self.size // 4, init=self._init)
         if self.writable:
             wp = mem.write_port(granularity=8)
-            bus = self.bus0
-            w_en = Signal(4)
-            w_adr = Signal(self._addr_width)
-            w_dat = Signal(32)
-            m.d.sync += [w_en.eq((bus.cyc & bus.we).replicate(4) & bus.sel),
-                         w_adr.eq(bus.adr), w_dat.eq(bus.dat_w)]
-            m.d.comb += [wp.addr.eq(w_adr), wp.data.eq(w_dat), wp.en.eq(w_en)]
-            forward = Signal(4)
-            forward_dat = Signal(32)
-            m.d.sync += [forward.eq(Mux(w_adr == bus.adr, w_en, 0)), forward_dat.eq(w_dat)]
         for i in range(self.ports):
             bus = getattr(self, f"bus{i}")
             rp = mem.read_port(domain="comb")
             data = Signal(32, reset_less=True, name=f"data{i}")
-            m.d.comb += rp.addr.eq(bus.adr)
+            m.d.comb += [rp.addr.eq(bus.adr), bus.dat_r.eq(data)]
             m.d.sync += data.eq(rp.data)
-            if self.writable and i == 0:
-                m.d.comb += bus.dat_r.eq(Cat(Mux(forward[b], forward_dat.word_select(b, 8),
-                                                 data.word_select(b, 8)) for b in range(4)))
-            else:
-                m.d.comb += bus.dat_r.eq(data)
             refuse = bus.we & (i != 0 or not self.writable)
             m.d.sync += [
                 bus.ack.eq(bus.cyc & ~refuse),
                 bus.err.eq(bus.cyc & refuse),
             ]
+            if self.writable and i == 0:
+                m.d.comb += [
+                    wp.addr.eq(bus.adr),
+                    wp.data.eq(bus.dat_w),
+                    wp.en.eq((bus.cyc & bus.we).replicate(4) & bus.sel),
+                ]
         return m
 
     # --- simulation ------------------------------------------------------------------------

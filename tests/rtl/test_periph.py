@@ -240,10 +240,10 @@ def test_finisher_reports_pass_and_fail_words_only():
     assert verdicts == [(0, 9), (1, 0)]
 
 
-def test_ram_data_port_reads_what_was_written_the_cycle_before():
-    """Writes reach the block RAM a cycle after their request (from a register); the data
-    port must still read every write at once, whatever the lanes: random back-to-back
-    traffic over eight words, checked against a model, with and without a fetch port."""
+def test_ram_data_port_reads_back_to_back_writes():
+    """The data port reads every write at once, whatever the lanes: random back-to-back
+    traffic over eight words, checked against a model; an instruction port then reads
+    the same words."""
     import random
     dut = SRAM(size=32, ports=2)
     rng = random.Random(7)
