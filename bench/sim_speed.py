@@ -87,7 +87,8 @@ def measure(quick=False, progress=print, *, harts=(1, 2, 4, 8), rounds=20):
     if quick:
         harts, rounds = (1,), 5
     record = {
-        "benchmark": "simulated cycles per second, Verilator --timing: cocotb (the "
+        "benchmark": "simulated cycles per second, Verilator, the clock toggled in C++: "
+                     "cocotb (the "
                      "product's runner) and a native C++ loop (the same model); CRC-32 "
                      "on hart 0, and the default layout booting",
         "rounds": rounds,
