@@ -548,9 +548,10 @@ class Core(wiring.Component):
                 finish(pc4)
             with m.Elif(dec.branch | dec.fence):
                 # fetching went on at the target if the branch was predicted taken
+                next_pc = Mux(jumps, target, pc4)
                 with m.If(jumps != head.predicted):
-                    m.d.comb += [redirect.eq(1), redirect_to.eq(Mux(jumps, target, pc4))]
-                finish(Mux(jumps, target, pc4))
+                    m.d.comb += [redirect.eq(1), redirect_to.eq(next_pc)]
+                finish(next_pc)
             with m.Else():
                 with m.If(jumps & ~head.predicted):
                     m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
@@ -588,6 +589,7 @@ class Core(wiring.Component):
         # bubble instead of two; E redirects when the guess was wrong. A target on
         # another page waits like a sequential fetch into a new page.
         word = ibus.dat_r
+        answer_fault = pend_fault | ibus.err      # the arriving fetch faulted
         is_jal = word[0:7] == 0b1101111
         is_branch = word[0:7] == 0b1100011
         guess_imm = Mux(is_jal,
@@ -598,12 +600,12 @@ class Core(wiring.Component):
         guess_target = Signal(32)
         m.d.comb += guess_target.eq(pend_pc + guess_imm)
         guess = Signal()
-        m.d.comb += guess.eq(pend & ~pend_fault & ~ibus.err & (is_jal | (is_branch & word[31]))
+        m.d.comb += guess.eq(pend & ~answer_fault & (is_jal | (is_branch & word[31]))
                              & ~guess_imm[1])
         far = Signal()             # fetching continues on another page: wait as for one
         new_page = (fetch_pc[2:12] == 0) | far
         stopped = Signal()         # a fetch faulted; nothing more until a redirect
-        fetch_faults = pend & (pend_fault | ibus.err)
+        fetch_faults = pend & answer_fault
         with m.If(redirect):
             m.d.sync += stopped.eq(0)
         with m.Elif(fetch_faults):
@@ -636,7 +638,7 @@ class Core(wiring.Component):
         arriving = Signal(Fetched)
         m.d.comb += [
             arriving.valid.eq(pend), arriving.insn.eq(ibus.dat_r), arriving.pc.eq(pend_pc),
-            arriving.fault.eq(pend_fault | ibus.err),
+            arriving.fault.eq(answer_fault),
             arriving.code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
             arriving.gpa.eq(pend_gpa), arriving.predicted.eq(guess),
         ]
