@@ -88,9 +88,8 @@ def measure(quick=False, progress=print, *, harts=(1, 2, 4, 8), rounds=20):
         harts, rounds = (1,), 5
     record = {
         "benchmark": "simulated cycles per second, Verilator, the clock toggled in C++: "
-                     "cocotb (the "
-                     "product's runner) and a native C++ loop (the same model); CRC-32 "
-                     "on hart 0, and the default layout booting",
+                     "cocotb (the product's runner) and a native C++ loop (the same "
+                     "model); CRC-32 on hart 0, and the default layout booting",
         "rounds": rounds,
         "crc": [crc_speed(n, rounds, progress) for n in harts],
     }

@@ -637,7 +637,7 @@ class Core(wiring.Component):
         # the rest; a redirect empties it (dropping an answer on the way).
         arriving = Signal(Fetched)
         m.d.comb += [
-            arriving.valid.eq(pend), arriving.insn.eq(ibus.dat_r), arriving.pc.eq(pend_pc),
+            arriving.valid.eq(pend), arriving.insn.eq(word), arriving.pc.eq(pend_pc),
             arriving.fault.eq(answer_fault),
             arriving.code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
             arriving.gpa.eq(pend_gpa), arriving.predicted.eq(guess),

@@ -1,6 +1,8 @@
 # amaranth: UnusedElaboratable=no
 """Component tests of the bus decoder, RAM/ROM, UART, CLINT and finisher (amaranth.sim)."""
 
+import random
+
 import pytest
 from amaranth import Module
 from amaranth.lib import wiring
@@ -244,7 +246,6 @@ def test_ram_data_port_reads_back_to_back_writes():
     """The data port reads every write at once, whatever the lanes: random back-to-back
     traffic over eight words, checked against a model; an instruction port then reads
     the same words."""
-    import random
     dut = SRAM(size=32, ports=2)
     rng = random.Random(7)
     model = [0] * 8
