@@ -69,25 +69,28 @@ ECP5_EBR = {"12F": 32, "25F": 56, "45F": 108, "85F": 208}
 EBR_BYTES = 2048
 
 
-def memory_shortfall(device, ram_size, rom_size):
-    """A sentence saying why a SoC with ``ram_size`` bytes of RAM and a boot ROM of
-    ``rom_size`` cannot fit the block RAM of ECP5 ``device``, or ``None`` if it may.
+def memory_shortfall(device, ram_banks, rom_size):
+    """A sentence saying why a SoC whose RAM banks are built to ``ram_banks`` bytes each
+    and whose boot ROM holds ``rom_size`` bytes cannot fit the block RAM of ECP5
+    ``device``, or ``None`` if it may.
 
-    Every byte of RAM and one copy of the ROM are block RAM (more copies of the ROM come
-    with more harts: it has a fetch port for each), so this is a lower bound, known before
-    synthesis; a SoC it passes may still be refused by nextpnr, which counts exactly."""
+    Every built byte of RAM and one copy of the ROM are block RAM (more copies of the ROM
+    come with more harts: it has a fetch port for each), so this is a lower bound, known
+    before synthesis; a SoC it passes may still be refused by nextpnr, which counts
+    exactly."""
     available = ECP5_EBR.get(device.rsplit("-", 1)[-1])
     if available is None:
         return None
-    ram, rom = -(-ram_size // EBR_BYTES), -(-rom_size // EBR_BYTES)
+    ram = sum(-(-bank // EBR_BYTES) for bank in ram_banks)
+    rom = -(-rom_size // EBR_BYTES)
     if ram + rom <= available:
         return None
-    fits = EBR_BYTES * (available - rom)
-    largest = 1 << (fits.bit_length() - 1) if fits > 0 else 0
-    return (f"its {ram_size // 1024} KiB of RAM and {rom_size // 1024} KiB boot ROM need at "
+    over = ram + rom - available
+    return (f"the RAM it places ({sum(ram_banks) // 1024} KiB: partitions, console rings, "
+            f"channels and image slices) and its {-(-rom_size // 1024)} KiB boot ROM need at "
             f"least {ram + rom} block RAMs (EBR, 2 KiB each) and the {device} has "
-            f"{available} ({ram + rom - available} over); [soc] ram can be at most "
-            f"{largest // 1024}K on this board")
+            f"{available} ({over} over): give its partitions at least "
+            f"{over * EBR_BYTES // 1024} KiB less RAM in all")
 
 
 def phase(files):

@@ -55,6 +55,13 @@ class SoC(wiring.Component):
         bit each; the simulation's byte stream (``uart_tx_strobe``...) is UART0's.
     ram_size : int
         Bytes of RAM at ``0x8000_0000``; a power of two from 4 KiB to 16 MiB.
+    ram_built : list of int or None
+        Bytes of each bank that are block RAM, from the bank's start (see
+        :class:`~.periph.sram.SRAM`'s ``built``); the rest of the bank answers ``err``.
+        ``None`` builds every bank whole.
+    rom_built : int or None
+        Bytes of the boot ROM that are block RAM, likewise (the firmware of a 4-hart layout
+        is some 9 KiB of the 16, and the ROM is one block RAM copy per two of its ports).
     clock_hz : int
         Clock frequency; sets the UART's reset divisor for 115200 baud.
     sim : bool
@@ -74,8 +81,7 @@ class SoC(wiring.Component):
 
     def __init__(self, *, harts=1, banks=1, uarts=1, ram_size=512 * 1024,
                  clock_hz=50_000_000, sim=False, ram_init=(), entry=RAM_BASE, hext=True,
-                 rom_init=None,
-                 fault=None):
+                 rom_init=None, ram_built=None, rom_built=None, fault=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
@@ -86,6 +92,10 @@ class SoC(wiring.Component):
                 or ram_size // banks < 4096:
             raise ValueError(f"banks must be a power of two from 1 to {MAX_BANKS} leaving "
                              f"at least 4 KiB a bank, not {banks!r}")
+        if ram_built is not None and (len(ram_built) != banks or not all(
+                isinstance(b, int) and 0 <= b <= ram_size // banks for b in ram_built)):
+            raise ValueError(f"ram_built must give each of the {banks} bank(s) 0 to "
+                             f"{ram_size // banks} bytes, not {ram_built!r}")
         if not isinstance(uarts, int) or not 1 <= uarts <= MAX_UARTS:
             raise ValueError(f"uarts must be 1 to {MAX_UARTS}, not {uarts!r}")
         if not isinstance(clock_hz, int) or clock_hz < 1_000_000:
@@ -94,6 +104,8 @@ class SoC(wiring.Component):
         self.banks = banks
         self.uarts = uarts
         self.ram_size = ram_size
+        self.ram_built = None if ram_built is None else list(ram_built)
+        self.rom_built = rom_built
         self.clock_hz = clock_hz
         self.sim = sim
         self.ram_init = list(ram_init)
@@ -135,16 +147,19 @@ class SoC(wiring.Component):
         # The boot ROM holds the VMM, which every partition runs in place: each hart has a
         # fetch port of its own, so that one partition's VMM never waits for another's
         # (a busy VMM would otherwise slow every other partition's SBI calls).
+        rom_init = self.rom_init if self.rom_init is not None else boot_rom(self.entry)
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
-                                      init=self.rom_init if self.rom_init is not None
-                                      else boot_rom(self.entry), sim=self.sim, ports=1 + n)
+                                      init=rom_init, built=self.rom_built, sim=self.sim,
+                                      ports=1 + n)
         bank_size = self.ram_size // self.banks
         bank_words = bank_size // 4
         bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]
         banks = []
         for b, name in enumerate(bank_names):
             init = self.ram_init[b * bank_words:(b + 1) * bank_words]
-            m.submodules[name] = bank = SRAM(size=bank_size, init=init, sim=self.sim)
+            built = None if self.ram_built is None else self.ram_built[b]
+            m.submodules[name] = bank = SRAM(size=bank_size, init=init, built=built,
+                                             sim=self.sim)
             banks.append(bank)
         divisor = max(1, round(self.clock_hz / (16 * 115200)))
         uarts = []

@@ -427,15 +427,13 @@ def _build(args, console):
     from .boards import get_board
     from .boards.report import memory_shortfall, summarize
     from .boards.top import BoardTop
+    from .rtl.memmap import ROM_SIZE
+    from .rtl.periph.sram import built_size
     board = get_board(args.board)
     plan = _load_plan(args.layout, console)
     if plan is None:
         return 2
-    from .rtl.memmap import ROM_SIZE
     platform = board.make_platform(program=args.program)
-    short = memory_shortfall(platform.device, plan.soc.ram, ROM_SIZE)
-    if short:
-        raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
     os.environ.update(find_fpga_tools(os.environ, program=args.program))
     from .system import build_system
     folder = args.out / board.name
@@ -447,7 +445,14 @@ def _build(args, console):
             console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
                           soft_wrap=True)
         return 2
+    ram_built = system.ram_built()
+    bank = system.params["ram_size"] // system.params["banks"]
+    short = memory_shortfall(platform.device, [built_size(bank, b) for b in ram_built],
+                             built_size(ROM_SIZE, system.rom_used))
+    if short:
+        raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
     top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
+                   ram_built=ram_built, rom_built=system.rom_used,
                    partition_harts=[p.harts for p in plan.partitions])
     report, products = _run_fpga_build(platform, top, folder, board, console)
     summary = summarize(report, board=board.name, layout=str(args.layout),

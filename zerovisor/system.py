@@ -95,6 +95,30 @@ class System:
     partitions: list
     rom_elf: Path
     summary: str
+    rom_used: int = 0                  # bytes of the ROM image, from ROM_BASE
+
+    def ram_regions(self):
+        """``(address, bytes)`` of every region the layout places in RAM: partitions,
+        console rings, channels and image slices."""
+        regions = [(p.plan.ram_base, p.plan.ram_size) for p in self.partitions]
+        regions += [(p.plan.console_ring, CONSOLE_RING_SIZE) for p in self.partitions
+                    if p.plan.console_ring is not None]
+        regions += [(c.base, c.size) for c in self.plan.channels]
+        regions += [(p.slice_base, p.slice_size) for p in self.partitions]
+        return regions
+
+    def ram_built(self):
+        """Bytes of each RAM bank a board builds: up to the end of the highest region in
+        it. Nothing else is ever reached (the partition checkers grant nothing more), so
+        the rest of the bank is not built (it answers a bus error)."""
+        banks = self.params["banks"]
+        bank = self.params["ram_size"] // banks
+        built = [0] * banks
+        for base, size in self.ram_regions():
+            offset = base - RAM_BASE
+            for b in range(offset // bank, (offset + size - 1) // bank + 1):
+                built[b] = max(built[b], min(offset + size - b * bank, bank))
+        return built
 
     def ram_words(self):
         """Every RAM word from ``0x8000_0000``, as a board preloads them."""
@@ -443,8 +467,9 @@ def build_system(plan, out_dir, progress=None, *, attack=None):
     for addr, data in rom_prog.segments:
         rom[addr - ROM_BASE:addr - ROM_BASE + len(data)] = data
     words = list(struct.unpack(f"<{ROM_SIZE // 4}I", bytes(rom)))
+    rom_used = max(addr + len(data) for addr, data in rom_prog.segments) - ROM_BASE
     return System(plan=plan, params=params, rom=words, ram=ram, partitions=parts,
-                  rom_elf=rom_elf, summary=summary)
+                  rom_elf=rom_elf, summary=summary, rom_used=rom_used)
 
 
 def _map_partitions(plan, parts):

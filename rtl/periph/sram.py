@@ -8,7 +8,7 @@ from amaranth.lib.wiring import In
 
 from ..bus import BusSignature
 
-__all__ = ["SRAM", "verilog_sources"]
+__all__ = ["SRAM", "built_size", "verilog_sources"]
 
 # Verilog modules of the SRAMs elaborated for simulation, by module name.
 _VERILOG = {}
@@ -17,6 +17,15 @@ _VERILOG = {}
 def verilog_sources(text):
     """The Verilog of every simulation SRAM that ``text`` (a design's Verilog) uses."""
     return [source for name, source in sorted(_VERILOG.items()) if name in text]
+
+
+def built_size(size, built):
+    """The bytes an :class:`SRAM` of ``size`` bytes builds when asked for ``built``: rounded
+    up to a sixteenth of the window (see its ``built``)."""
+    if built is None:
+        return size
+    granule = max(4, size // 16)
+    return -(-built // granule) * granule
 
 
 class SRAM(wiring.Component):
@@ -39,6 +48,13 @@ class SRAM(wiring.Component):
         ``False`` makes a ROM: writes are answered with ``err``.
     init : list of int
         Initial words.
+    built : int or None
+        Bytes of the window that are block RAM, from its start; the rest answers every
+        request with ``err``, as no memory. ``None`` (the default) builds all of it. A board
+        build with a layout builds only what the layout places (see
+        :meth:`zerovisor.system.System.ram_built`). It is rounded up to a sixteenth of the
+        window, so that telling whether an address is built takes its top four bits only:
+        one LUT level beside the write enable, which ends the SoC's critical path.
     sim : bool
         Elaborate as an instance of a plain Verilog module (see :func:`verilog_sources`)
         whose array ``mem`` the simulator's loader writes through VPI. Amaranth's own
@@ -46,14 +62,22 @@ class SRAM(wiring.Component):
         Verilog of a 512 KiB SoC take most of a minute; this takes none of it.
     """
 
-    def __init__(self, *, size, ports=2, writable=True, init=(), sim=False):
+    def __init__(self, *, size, ports=2, writable=True, init=(), built=None, sim=False):
         if not isinstance(size, int) or size < 4 or size & (size - 1):
             raise ValueError(f"size must be a power of two of at least 4 bytes, not {size!r}")
+        if built is not None and (not isinstance(built, int) or not 0 <= built <= size):
+            raise ValueError(f"built must be 0 to size ({size}) bytes, not {built!r}")
+        if built is not None and sim:
+            raise ValueError("built is for hardware builds; a simulation model builds the "
+                             "whole window (its loader may write anywhere in it)")
         if not isinstance(ports, int) or ports < 1:
             raise ValueError(f"ports must be a positive integer, not {ports!r}")
         if len(init) > size // 4:
             raise ValueError(f"init has {len(init)} words, more than the {size // 4} that fit")
         self.size = size
+        self.built = built_size(size, built)
+        if len(init) > self.built // 4 and any(init[self.built // 4:]):
+            raise ValueError(f"init has words beyond the {self.built} bytes built")
         self.writable = writable
         self.sim = sim
         self._init = list(init)
@@ -67,12 +91,19 @@ class SRAM(wiring.Component):
         if self.sim:
             return self._instance()
         m = Module()
+        words = self.built // 4
+        if words == 0:     # nothing built: every request is refused
+            for i in range(self.ports):
+                bus = getattr(self, f"bus{i}")
+                m.d.sync += bus.err.eq(bus.cyc)
+            return m
         # Each port reads asynchronously into a register of its own, which yosys folds back
         # into the block RAM's read port; that way (not Amaranth's synchronous port, whose
         # read-during-write result is always defined) ``-no-rw-check`` reaches the ports, and
         # yosys need not keep a second copy of the memory to give a fetch that races a store
         # to the same word the old value: RISC-V leaves that undefined until a FENCE.I.
-        m.submodules.mem = mem = memory.Memory(shape=32, depth=self.size // 4, init=self._init)
+        m.submodules.mem = mem = memory.Memory(shape=32, depth=words,
+                                               init=self._init[:words])
         if self.writable:
             wp = mem.write_port(granularity=8)
         for i in range(self.ports):
@@ -82,6 +113,11 @@ class SRAM(wiring.Component):
             m.d.comb += [rp.addr.eq(bus.adr), bus.dat_r.eq(data)]
             m.d.sync += data.eq(rp.data)
             refuse = bus.we & (i != 0 or not self.writable)
+            if words < self.size // 4:
+                # in sixteenths of the window: its top four address bits
+                top = self._addr_width - 4
+                absent = (bus.adr[top:] >= words >> top) if top > 0 else (bus.adr >= words)
+                refuse = refuse | absent
             m.d.sync += [
                 bus.ack.eq(bus.cyc & ~refuse),
                 bus.err.eq(bus.cyc & refuse),
@@ -90,7 +126,7 @@ class SRAM(wiring.Component):
                 m.d.comb += [
                     wp.addr.eq(bus.adr),
                     wp.data.eq(bus.dat_w),
-                    wp.en.eq((bus.cyc & bus.we).replicate(4) & bus.sel),
+                    wp.en.eq((bus.cyc & bus.we & ~refuse).replicate(4) & bus.sel),
                 ]
         return m
 

@@ -3,6 +3,7 @@
 PLL settings, and the errors of ``zerovisor build`` a user can hit."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -222,26 +223,67 @@ def test_place_and_route_can_go_on_from_an_existing_netlist(tmp_path):
     assert seen[0] == "true" and seen[1] != "true"
 
 
-def test_a_layout_whose_ram_cannot_fit_the_block_ram_stops_before_synthesis(zerovisor):
-    # examples/quad.toml: 512 KiB of RAM is 256 block RAMs alone; the 85F has 208
-    quad = Path(__file__).resolve().parents[2] / "examples" / "quad.toml"
-    run = zerovisor("build", quad, "--board", "ulx3s-85f")
+def test_a_layout_whose_ram_cannot_fit_the_block_ram_stops_before_synthesis(zerovisor,
+                                                                           tmp_path):
+    # two 256 KiB partitions and their image slices: some 560 KiB of block RAM
+    layout = tmp_path / "big.toml"
+    layout.write_text('[soc]\nharts = 2\nram = "1M"\n\n'
+                      '[[partition]]\nname = "a"\nharts = [0]\nram = "256K"\n'
+                      'devices = ["uart0"]\n\n'
+                      '[[partition]]\nname = "b"\nharts = [1]\nram = "256K"\n')
+    run = zerovisor("build", layout, "--board", "ulx3s-85f", "--out", tmp_path / "build")
     assert run.returncode == 1
-    assert ("does not fit the ulx3s-85f: its 512 KiB of RAM and 16 KiB boot ROM need at "
-            "least 264 block RAMs (EBR, 2 KiB each) and the LFE5U-85F has 208 (56 over); "
-            "[soc] ram can be at most 256K on this board") in " ".join(run.stderr.split())
+    said = " ".join(run.stderr.split())
+    assert "does not fit the ulx3s-85f: the RAM it places (" in said
+    assert re.search(r"need at least (\d+) block RAMs \(EBR, 2 KiB each\) and the "
+                     r"LFE5U-85F has 208 \((\d+) over\): give its partitions at least "
+                     r"(\d+) KiB less RAM in all", said)
+    assert not (tmp_path / "build" / "ulx3s-85f" / "zerovisor.il").exists()
 
 
-@pytest.mark.parametrize("device, ram, expect", [
-    ("LFE5U-85F", 256 << 10, None),                   # 128 + 8 of 208
-    ("LFE5UM5G-85F", 512 << 10, "264 block RAMs"),
-    ("LFE5U-25F", 128 << 10, "at most 64K"),          # 64 + 8 of 56
-    ("LFE5U-25F", 64 << 10, None),
-    ("XC7A35T", 16 << 20, None),                      # not an ECP5: nextpnr decides
-])
-def test_the_block_ram_lower_bound(device, ram, expect):
+def test_the_default_layout_fits_the_85f_built_as_placed(tmp_path):
+    """examples/quad.toml's 512 KiB of RAM would be 256 block RAMs; the board builds only
+    what the layout places, bank by bank, and the boot ROM up to its image's end."""
+    from amaranth.hdl import Fragment
+
     from zerovisor.boards.report import memory_shortfall
-    short = memory_shortfall(device, ram, 16 << 10)
+    from zerovisor.layout import load_layout
+    from zerovisor.plan import plan_layout
+    from zerovisor.rtl.memmap import RAM_BASE, ROM_SIZE
+    from zerovisor.rtl.periph.sram import built_size
+    from zerovisor.system import build_system
+    quad = Path(__file__).resolve().parents[2] / "examples" / "quad.toml"
+    system = build_system(plan_layout(load_layout(quad)), tmp_path / "fw")
+    built, banks = system.ram_built(), system.params["banks"]
+    bank = system.params["ram_size"] // banks
+    assert len(built) == banks and sum(built) < system.params["ram_size"]
+    for base, size in system.ram_regions():        # every region is inside what is built
+        first = base - RAM_BASE
+        for b in range(first // bank, (first + size - 1) // bank + 1):
+            assert min(first + size, (b + 1) * bank) - b * bank <= built[b]
+    assert 0 < system.rom_used < ROM_SIZE
+    assert memory_shortfall("LFE5U-85F", [bank] * banks, ROM_SIZE)
+    assert memory_shortfall("LFE5U-85F", [built_size(bank, b) for b in built],
+                            built_size(ROM_SIZE, system.rom_used)) is None
+    board = get_board("ulx3s-85f")
+    top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
+                   ram_built=built, rom_built=system.rom_used,
+                   partition_harts=[p.harts for p in system.plan.partitions])
+    Fragment.get(top, board.make_platform())          # elaborates
+
+
+@pytest.mark.parametrize("device, banks, expect", [
+    ("LFE5U-85F", [128 << 10, 128 << 10], None),          # 128 + 8 of 208
+    ("LFE5UM5G-85F", [256 << 10, 256 << 10], "264 block RAMs"),
+    ("LFE5U-85F", [64 << 10] * 5 + [40 << 10, 8 << 10, 0], None),   # 184 + 8
+    ("LFE5U-25F", [128 << 10], "(16 over): give its partitions at least 32 KiB less"),
+    ("LFE5U-25F", [64 << 10], None),
+    ("LFE5U-25F", [1024] * 60, "68 block RAMs"),        # each bank in whole EBRs
+    ("XC7A35T", [16 << 20], None),                      # not an ECP5: nextpnr decides
+])
+def test_the_block_ram_lower_bound(device, banks, expect):
+    from zerovisor.boards.report import memory_shortfall
+    short = memory_shortfall(device, banks, 16 << 10)
     assert short is None if expect is None else expect in short
 
 

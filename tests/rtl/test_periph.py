@@ -278,3 +278,43 @@ def test_ram_data_port_reads_back_to_back_writes():
             assert ctx.get(dut.bus1.dat_r) == word
 
     simulate(dut, tb)
+
+
+@pytest.mark.parametrize("size, built, first_absent", [
+    (0x4000, 0x2300, 0x2400),      # rounded up to sixteenths of the window (1 KiB)
+    (0x4000, 0x2000, 0x2000),      # a write to 0x2000 would wrap onto 0
+    (0x4000, 0x4000, None),
+    (0x4000, 0, 0),
+    (32, 12, 12),                  # a small window: whole words
+])
+def test_ram_built_in_part_answers_err_beyond_it_and_never_aliases(size, built, first_absent):
+    """A board builds only the block RAM a layout uses: past it every port answers err,
+    and a refused write does not land (wrapped) in the memory that is built."""
+    dut = SRAM(size=size, ports=2, built=built)
+    absent = size if first_absent is None else first_absent
+
+    async def tb(ctx):
+        for addr in {0, absent - 4} if absent else ():
+            await bus_write(ctx, dut.bus0, addr, 0x1234_5678 ^ addr)
+            assert await bus_read(ctx, dut.bus0, addr) == 0x1234_5678 ^ addr
+        for addr in {absent, size - 4} if absent < size else ():
+            with pytest.raises(BusError):
+                await bus_write(ctx, dut.bus0, addr, 0xDEAD_BEEF)
+            with pytest.raises(BusError):
+                await bus_read(ctx, dut.bus0, addr)
+            with pytest.raises(BusError):
+                await bus_read(ctx, dut.bus1, addr)
+        # the refused writes wrapped onto nothing
+        for addr in {0, absent - 4} if absent else ():
+            assert await bus_read(ctx, dut.bus1, addr) == 0x1234_5678 ^ addr
+
+    simulate(dut, tb)
+
+
+def test_ram_built_errors():
+    with pytest.raises(ValueError, match="built must be 0 to size .4096. bytes, not 8192"):
+        SRAM(size=4096, built=8192)
+    with pytest.raises(ValueError, match="hardware builds"):
+        SRAM(size=4096, built=1024, sim=True)
+    with pytest.raises(ValueError, match="beyond the 256 bytes built"):
+        SRAM(size=4096, built=256, init=[0] * 64 + [1])

@@ -91,8 +91,8 @@ def test_no_target_is_one_the_attacker_may_reach(tmp_path, monkeypatch):
     assert "UART0" in names and "sensor's RAM" in names and "logger's RAM" not in names
     # where its G-stage maps a target's address, a guest reaches its own memory: no
     # VS/VU cells there (HS and forged stay)
-    planner = next(t for t in targets if t.name == "planner's RAM")
-    assert planner.addr == 0x8000_0000 and not planner.cells["VS"] and planner.cells["HS"]
+    control = next(t for t in targets if t.name == "control's RAM")
+    assert control.addr == 0x8000_0000 and not control.cells["VS"] and control.cells["HS"]
     # a target the attacker was granted is refused by the audit itself
     grants = system_module.checker_grants
 
