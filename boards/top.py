@@ -87,19 +87,23 @@ class BoardTop(Elaboratable):
     ram_built, rom_built : list of int, int or None
         Bytes of each RAM bank and of the boot ROM to build as block RAM (see
         :class:`~zerovisor.rtl.soc.SoC`); ``None`` builds them whole.
+    late_mem : bool
+        Build the harts with every data access registered a cycle after E decides it
+        (see :class:`~zerovisor.rtl.soc.SoC`): slower per instruction, a faster clock.
     partition_harts : list of lists of int
         Each partition's harts: one LED a partition (as many as the board has), see
         :class:`PartitionLeds`. Default: one partition on hart 0.
     """
 
     def __init__(self, board, soc_params, *, ram_init=(), rom_init=None, ram_built=None,
-                 rom_built=None, partition_harts=((0,),)):
+                 rom_built=None, late_mem=False, partition_harts=((0,),)):
         self.board = board
         self.soc_params = dict(soc_params)
         self.ram_init = list(ram_init)
         self.rom_init = rom_init
         self.ram_built = ram_built
         self.rom_built = rom_built
+        self.late_mem = late_mem
         self.partition_harts = [list(h) for h in partition_harts]
 
     def elaborate(self, platform):
@@ -107,7 +111,7 @@ class BoardTop(Elaboratable):
         params = self.soc_params
         m.submodules.soc = soc = SoC(ram_init=self.ram_init, rom_init=self.rom_init,
                                      ram_built=self.ram_built, rom_built=self.rom_built,
-                                     **params)
+                                     late_mem=self.late_mem, **params)
 
         # Clock: the board's oscillator through the PLL.
         m.submodules.clk_in = clk_in = io.Buffer("i", platform.request(platform.default_clk,

@@ -75,13 +75,18 @@ class SoC(wiring.Component):
         jump to ``entry``.
     hext : bool
         Build the harts with the hypervisor extension.
+    late_mem : bool
+        Every data access of the harts goes to the bus a cycle after E decides it, from
+        registers (see :class:`~.cpu.core.Core`): a load or store costs a cycle more, and
+        the path from an instruction to the block RAM's write enable is cut in two.
     fault : str or None
         Test-only fault injected into hart 0 (see :class:`~.cpu.core.Core`).
     """
 
     def __init__(self, *, harts=1, banks=1, uarts=1, ram_size=512 * 1024,
                  clock_hz=50_000_000, sim=False, ram_init=(), entry=RAM_BASE, hext=True,
-                 rom_init=None, ram_built=None, rom_built=None, fault=None):
+                 rom_init=None, ram_built=None, rom_built=None, late_mem=False,
+                 fault=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
@@ -112,6 +117,7 @@ class SoC(wiring.Component):
         self.rom_init = None if rom_init is None else list(rom_init)
         self.entry = entry
         self.hext = hext
+        self.late_mem = late_mem
         self.fault = fault
         self.memory_map = memory_map(ram_size=ram_size, uarts=uarts)
         super().__init__({
@@ -140,6 +146,7 @@ class SoC(wiring.Component):
         cores = []
         for h in range(n):
             core = Core(hartid=h, reset_addr=ROM_BASE, pma=pma, hext=self.hext,
+                        late_mem=self.late_mem,
                         fault=self.fault if h == 0 else None)
             m.submodules[f"cpu{h}" if n > 1 else "cpu"] = core
             cores.append(core)

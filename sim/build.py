@@ -103,6 +103,7 @@ class SimConfig:
     uarts: int = 1
     trace: str | None = None   # None, "vcd" or "fst": build with waveform tracing
     fault: str | None = None   # test-only core fault, see rtl.cpu.core.Core
+    late_mem: bool = False     # data accesses registered a cycle after E (see rtl.soc.SoC)
 
 
 def cache_dir():
@@ -164,7 +165,7 @@ def generate_verilog(config):
     from amaranth.back import verilog
     harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz,
                          harts=config.harts, banks=config.banks, uarts=config.uarts,
-                         fault=config.fault)
+                         late_mem=config.late_mem, fault=config.fault)
     text = verilog.convert(harness, name=HARNESS, emit_src=False)
     return "\n".join([_ZERO_INIT.sub("", text), *verilog_sources(text)])
 

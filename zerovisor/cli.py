@@ -102,6 +102,10 @@ def _parser():
                      "starts at the program's entry with a0 = its hart ID")
     run.add_argument("--banks", type=_positive_int, default=1, metavar="N",
                      help="RAM banks, a power of two up to 8 (default 1)")
+    run.add_argument("--late-mem", action="store_true",
+                     help="simulate the harts as zerovisor build makes them: every data "
+                     "access goes to the bus a cycle after the instruction decides it, "
+                     "from registers (a load or store costs one cycle more)")
 
     build = sub.add_parser(
         "build", help="synthesize the SoC of a layout for an FPGA board",
@@ -275,7 +279,7 @@ def _sim_config(args):
         raise ZerovisorError(f"--harts must be 1 to 8, not {harts}")
     if banks & (banks - 1) or banks > 8:
         raise ZerovisorError(f"--banks must be 1, 2, 4 or 8, not {banks}")
-    return SimConfig(harts=harts, banks=banks)
+    return SimConfig(harts=harts, banks=banks, late_mem=getattr(args, "late_mem", False))
 
 
 def _run(program, args, console):

@@ -79,6 +79,16 @@ class Core(wiring.Component):
         The physical memory attributes; ``None`` allows everything everywhere.
     hext : bool
         Implement the hypervisor extension (``False`` measures what it costs).
+    late_mem : bool
+        Make every data access as a device access is made: E registers the request
+        (checked, translated) and holds its instruction while the data bus carries it
+        from those registers a cycle later; an AMO's write follows its read from the
+        registers too, an SC's only while its reservation holds, and the walker's table
+        reads wait a cycle for their PMP check, registered (``pmp_d`` also checks E's
+        address). A load or store costs a cycle more; the path from the fetched word
+        through decode, address adder, data TLB and PMP then ends at registers instead of
+        going on through the bus, its arbiters and the partition checkers to the block
+        RAM's write enable. The FPGA builds' option.
     fault : str or None
         Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
         flipped, so that tests can show the lockstep checker catching a wrong core.
@@ -104,7 +114,8 @@ class Core(wiring.Component):
     # what the hart is doing, for timelines: privilege (1:0), V (2), asleep in WFI (3)
     state: Out(4)
 
-    def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, fault=None):
+    def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, late_mem=False,
+                 fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
             raise ValueError(f"reset_addr must be a word-aligned 32-bit address, "
                              f"not {reset_addr!r}")
@@ -114,6 +125,7 @@ class Core(wiring.Component):
         self.reset_addr = reset_addr
         self.pma = pma if pma is not None else [Pma(0, 2**32, execute=True)]
         self.hext = bool(hext)
+        self.late_mem = bool(late_mem)
         self.fault = fault
         super().__init__()
 
@@ -124,7 +136,7 @@ class Core(wiring.Component):
         m.submodules.muldiv = muldiv = MulDiv()
         m.submodules.amo = amo = AmoALU()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext)
-        m.submodules.mmu = mmu = Mmu()
+        m.submodules.mmu = mmu = Mmu(late_ok=self.late_mem)
         m.submodules.pmp_i = pmp_i = PmpChecker()
         m.submodules.pmp_d = pmp_d = PmpChecker()
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
@@ -294,7 +306,12 @@ class Core(wiring.Component):
                          pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
         # page tables are read from memory only (the walker has the data bus, not the I/O bus)
         walk_read, walk_io = pma_allows(mmu.bus_adr, self.pma, "read", "io")
-        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & walk_read & ~walk_io)
+        walk_ok = pmp_d.allow & walk_read & ~walk_io
+        if self.late_mem:    # pmp_d also checks E's address: register, off the bus path
+            walk_ok_r = Signal()
+            m.d.sync += walk_ok_r.eq(walk_ok)
+            walk_ok = walk_ok_r
+        m.d.comb += mmu.bus_ok.eq(walk_ok)
         d_read, d_write, d_io = pma_allows(d_paddr, self.pma, "read", "write", "io")
         mem_ok = pmp_d.allow & (~is_read | d_read) & (~is_write | d_write) & ~(dec.amo & d_io)
         # A data walk's fault, for the instruction in E that asked
@@ -342,7 +359,11 @@ class Core(wiring.Component):
         io_we = Signal()
         io_sel = Signal(4)
         io_dat = Signal(32)
-        m.d.comb += [iobus.cyc.eq(io_wait), iobus.adr.eq(io_adr), iobus.we.eq(io_we),
+        io_ram = Signal()        # late_mem: the registered access is to memory (data bus)
+        io_lock = Signal()       # ... an AMO's read, its write follows
+        io_sc = Signal()         # ... an SC's write, made only while its reservation holds
+        late = self.late_mem
+        m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram), iobus.adr.eq(io_adr), iobus.we.eq(io_we),
                      iobus.sel.eq(io_sel), iobus.dat_w.eq(io_dat)]
 
         e_fin = Signal()         # E's instruction is finished, if its bus request is taken
@@ -405,13 +426,15 @@ class Core(wiring.Component):
 
         def access(we, sel, data, *, lock=0):
             with m.If(io_wait):
-                # the request registered last cycle is on the I/O bus
-                m.d.comb += n_io.eq(1)
+                # the request registered last cycle is on the I/O bus (or, late_mem, the
+                # data bus: driven from the registers below, whatever E decides)
+                m.d.comb += n_io.eq(~io_ram)
                 with m.If(taken):
                     m.d.sync += io_wait.eq(0)
-            with m.Else():
-                m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(d_paddr[2:32]), dbus.we.eq(we),
-                             dbus.lock.eq(lock), dbus.sel.eq(sel), dbus.dat_w.eq(data)]
+            if not late:
+                with m.Else():
+                    m.d.comb += [dbus.cyc.eq(1), dbus.adr.eq(d_paddr[2:32]), dbus.we.eq(we),
+                                 dbus.lock.eq(lock), dbus.sel.eq(sel), dbus.dat_w.eq(data)]
             m.d.comb += [n_mem.eq(1), n_mem_addr.eq(Cat(Const(0, 2), d_paddr[2:32]))]
 
         def fault_cause(code, access, page, guest_page):
@@ -432,6 +455,11 @@ class Core(wiring.Component):
         taken = ~d_stall
 
         first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait
+        # An SC writes while its reservation holds: late_mem, checked as it is registered
+        # (sc_fails: no request) and again from the registers while the write waits
+        sc_holds = resv_valid & (resv_addr == (io_adr if late else d_paddr[2:32]))
+        sc_fails = dec.sc & ~(resv_valid & (resv_addr == d_paddr[2:32])) if late \
+            else Const(0)
         virt = csr.virt
         with m.If(e_valid & ~w_fault & ~t_take):
             with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
@@ -468,10 +496,14 @@ class Core(wiring.Component):
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
             with m.Elif(is_mem & ~mem_ok):
                 trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
-            with m.Elif(is_mem & d_io & ~io_wait):
+            with m.Elif(is_mem & (d_io | late) & ~io_wait & ~amo_read & ~sc_fails):
                 # a device access, checked: the I/O bus takes it from a register next cycle
+                # (late_mem: every data access, the data bus from a register)
                 m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]), io_we.eq(is_write),
                              io_sel.eq(lanes), io_dat.eq(store_data)]
+                if late:   # an AMO reads first
+                    m.d.sync += [io_we.eq(is_write & ~(dec.amo & ~dec.sc)), io_ram.eq(~d_io),
+                                 io_lock.eq(dec.amo & ~dec.sc & ~dec.lr), io_sc.eq(dec.sc)]
             with m.Elif(dec.muldiv & ~dec.f3[2]):
                 # Multiplications are pipelined: the product is registered as the
                 # instruction moves to W, which takes its result from there.
@@ -487,16 +519,19 @@ class Core(wiring.Component):
             with m.Elif(dec.sc):
                 with m.If(taken):
                     m.d.sync += resv_valid.eq(0)
-                with m.If(resv_valid & (resv_addr == d_paddr[2:32])):
+                with m.If(sc_holds):
                     access(1, 0b1111, r2)
                     m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
                     finish(pc4, writes=True, result=0)
                 with m.Else():
+                    if late:   # the reservation was lost while the write waited
+                        m.d.sync += io_wait.eq(0)
                     finish(pc4, writes=True, result=1)
             with m.Elif(dec.lr):
                 access(0, 0b1111, 0)
                 with m.If(taken):
-                    m.d.sync += [resv_valid.eq(1), resv_addr.eq(d_paddr[2:32])]
+                    m.d.sync += [resv_valid.eq(1),
+                                 resv_addr.eq(io_adr if late else d_paddr[2:32])]
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(0b1111)]
                 finish(pc4, writes=True)
             with m.Elif(dec.amo):
@@ -667,6 +702,18 @@ class Core(wiring.Component):
             m.d.sync += [dfault.eq(1), dfault_code.eq(mmu.fault), dfault_gpa.eq(mmu.fault_gpa)]
         with m.Elif(e_done | redirect):
             m.d.sync += dfault.eq(0)
+
+        if late:
+            # The data bus from registers: the access E registered last cycle, or an AMO's
+            # write, which follows its read at once (the arbiter is locked for it) with the
+            # word the read returned; not after a refused read, nor for an SC whose
+            # reservation was lost meanwhile.
+            amo_write = amo_read & ~dbus.err
+            issue_ram = io_wait & io_ram & (~io_sc | sc_holds)
+            m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
+                         dbus.we.eq(io_we | amo_write), dbus.lock.eq(io_lock & ~amo_write),
+                         dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),
+                         dbus.dat_w.eq(Mux(amo_write, amo_new, io_dat))]
 
         # The walker has the data bus while it runs (E is held or empty then).
         with m.If(mmu.busy):

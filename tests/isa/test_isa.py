@@ -25,6 +25,20 @@ def test_isa_group_passes(group, build_isa, zerovisor):
     assert "PASS (tohost)" in run.stderr
 
 
+# The groups that access memory, on the harts as a board build makes them (--late-mem:
+# every data access registered a cycle after E decides it)
+LATE = ["amo", "checker", "gstage", "hlsv", "ldst", "partition", "pmp", "sv32", "trap",
+        "vsguest"]
+
+
+@pytest.mark.parametrize("group", LATE)
+def test_isa_group_passes_with_late_memory_accesses(group, build_isa, zerovisor):
+    elf = build_isa(group)
+    run = zerovisor("run-elf", elf, "--late-mem", "--max-cycles", "200000", "--quiet")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "PASS (tohost)" in run.stderr
+
+
 @pytest.mark.parametrize("body, verdict", [
     (" li s0, 0\n CHECK(3, s0, 1)\n", "FAIL (tohost, test 3)"),      # a wrong value
     (" ecall\n CHECK_NO_TRAP(5)\n", "FAIL (tohost, test 5)"),       # an unexpected trap

@@ -39,6 +39,16 @@ def test_long_random_program_runs_in_lockstep(seed, tmp_path):
     assert result.passed
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(200, 210))
+def test_random_program_runs_in_lockstep_with_late_memory_accesses(seed, tmp_path):
+    """The harts as a board build makes them (every data access a cycle after E)."""
+    result = run_elf(_random_elf(tmp_path, seed, 20_000), echo=False, lockstep=True,
+                     max_cycles=1_500_000, config=SimConfig(late_mem=True))
+    assert result.divergence is None, result.divergence
+    assert result.passed
+
+
 def test_a_faulty_core_is_caught(tmp_path):
     src = tmp_path / "xor.S"
     src.write_text(
