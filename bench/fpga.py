@@ -59,23 +59,24 @@ def quad_system(folder):
     return _SYSTEMS[folder]
 
 
-def board_top(board, name, clock_hz, folder):
+def board_top(board, name, clock_hz, folder, late_mem):
     from zerovisor.boards.top import BoardTop
     if name == "quad":
         system = quad_system(folder)
         return BoardTop(board, system.params | {"clock_hz": clock_hz},
                         ram_init=system.ram_words(), rom_init=system.rom,
                         ram_built=system.ram_built(), rom_built=system.rom_used,
+                        late_mem=late_mem,
                         partition_harts=[p.harts for p in system.plan.partitions])
     harts, hext = parse_config(name)
     return BoardTop(board, {"harts": harts, "ram_size": RAM, "clock_hz": clock_hz,
-                            "hext": hext})
+                            "hext": hext}, late_mem=late_mem)
 
 
-def synthesize(board, name, clock_hz, folder):
+def synthesize(board, name, clock_hz, folder, late_mem):
     """yosys alone on the board build's files; {resource: cells}."""
     from zerovisor.boards import SYNTH_OVERRIDES
-    plan = board.make_platform().build(board_top(board, name, clock_hz, folder),
+    plan = board.make_platform().build(board_top(board, name, clock_hz, folder, late_mem),
                                        name="zerovisor",
                                        do_build=False, **SYNTH_OVERRIDES)
     plan.extract(str(folder))
@@ -98,11 +99,11 @@ def deepest(folder):
             "deepest_to": path[-1] if path else None}
 
 
-def place_and_route(board, name, clock_hz, folder, console):
+def place_and_route(board, name, clock_hz, folder, console, late_mem):
     from zerovisor.boards.report import summarize, worst_clock
     from zerovisor.cli import _run_fpga_build
     report, _ = _run_fpga_build(board.make_platform(),
-                                board_top(board, name, clock_hz, folder), folder, board,
+                                board_top(board, name, clock_hz, folder, late_mem), folder, board,
                                 console, synthesized=True)
     summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
     clock = worst_clock(summary) or {}
@@ -126,6 +127,9 @@ def main():
                         help="also place, route and pack (Fmax; slow)")
     parser.add_argument("--clock", type=float, default=50.0, metavar="MHZ",
                         help="the clock to ask timing for (default 50)")
+    parser.add_argument("--late-mem", action=argparse.BooleanOptionalAction, default=True,
+                        help="harts with every data access registered a cycle after E, as "
+                        "zerovisor build makes them (default); --no-late-mem: as simulated")
     parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "fpga-bench")
     args = parser.parse_args()
     os.environ.update(find_fpga_tools(os.environ))
@@ -138,13 +142,15 @@ def main():
         folder.mkdir(parents=True, exist_ok=True)
         console.print(f"synthesizing {name} for {board.name} ...")
         start = time.monotonic()
-        cells = synthesize(board, name, int(args.clock * 1e6), folder)
+        cells = synthesize(board, name, int(args.clock * 1e6), folder, args.late_mem)
         ram = sum(quad_system(folder).ram_built()) if name == "quad" else RAM
-        entry = {"harts": harts, "hext": hext, "ram": ram, "utilization": cells,
+        entry = {"harts": harts, "hext": hext, "late_mem": args.late_mem, "ram": ram,
+                 "utilization": cells,
                  "available": DEVICE[board.name], "fmax_mhz": None,
                  "synthesis_seconds": round(time.monotonic() - start), **deepest(folder)}
         if args.place_and_route:
-            entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console)
+            entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console,
+                                     args.late_mem)
         # read again: another run may have recorded other configurations meanwhile
         record = json.loads(path.read_text()) if path.exists() else {}
         record.setdefault("boards", {}).setdefault(board.name, {})[name] = entry

@@ -109,7 +109,7 @@ def run_elf(path, *, max_cycles=None, trace=None, echo=True, progress=None,
 
 def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, progress=None,
                peek=(), typed="", typed_after="type help", interactive=False,
-               trace_window=None, timeline=None):
+               trace_window=None, timeline=None, late_mem=False):
     """Boot a built :class:`~zerovisor.system.System`: its boot ROM, its image slices in
     RAM, every hart from reset.
 
@@ -120,13 +120,14 @@ def run_system(system, *, max_cycles=None, until=(), trace=None, echo=True, prog
     cycles. ``interactive`` passes the terminal's keys to UART0 as they are typed (the
     caller puts the terminal in cbreak mode). ``timeline`` is a sampling interval in
     cycles: the result's ``timeline`` then holds, for every interval, each hart's state
-    and each partition's state word (see :mod:`zerovisor.timeline`). Other parameters are
-    as for :func:`run_elf`.
+    and each partition's state word (see :mod:`zerovisor.timeline`). ``late_mem``
+    simulates the harts as a board build makes them (see :class:`~zerovisor.rtl.soc.SoC`).
+    Other parameters are as for :func:`run_elf`.
     """
     if timeline is not None and (not isinstance(timeline, int) or timeline < 1):
         raise SimError(f"a timeline's sampling interval must be a positive number of "
                        f"cycles, not {timeline!r}")
-    config = system_config(system)
+    config = system_config(system, late_mem=late_mem)
     memories = system_memories(system, config)
     return _run(config, memories, max_cycles=max_cycles, trace=trace, echo=echo,
                 progress=progress, until=list(until), peek=list(peek),
@@ -158,10 +159,10 @@ def system_memories(system, config):
     return memories
 
 
-def system_config(system):
+def system_config(system, *, late_mem=False):
     """The simulation model a built system runs on."""
-    return SimConfig(**{k: system.params[k] for k in ("ram_size", "clock_hz", "harts",
-                                                      "banks", "uarts")})
+    return SimConfig(late_mem=late_mem, **{k: system.params[k] for k in (
+        "ram_size", "clock_hz", "harts", "banks", "uarts")})
 
 
 def _ram_memories(config, words):

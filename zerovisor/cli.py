@@ -102,10 +102,7 @@ def _parser():
                      "starts at the program's entry with a0 = its hart ID")
     run.add_argument("--banks", type=_positive_int, default=1, metavar="N",
                      help="RAM banks, a power of two up to 8 (default 1)")
-    run.add_argument("--late-mem", action="store_true",
-                     help="simulate the harts as zerovisor build makes them: every data "
-                     "access goes to the bus a cycle after the instruction decides it, "
-                     "from registers (a load or store costs one cycle more)")
+    run.add_argument("--late-mem", action="store_true", help=LATE_MEM_HELP)
 
     build = sub.add_parser(
         "build", help="synthesize the SoC of a layout for an FPGA board",
@@ -145,6 +142,7 @@ def _parser():
                      help="with --timeline: sample the harts every N cycles (default 1000)")
     sim.add_argument("--out", metavar="DIR", type=Path,
                      help="where to build the firmware and guests (default: the cache)")
+    sim.add_argument("--late-mem", action="store_true", help=LATE_MEM_HELP)
     sim.add_argument("--quiet", action="store_true",
                      help="print only the verdict, not the partition table, the console "
                      "or progress")
@@ -264,6 +262,11 @@ def _run_options(parser):
                         "counted); stops at the first divergence")
     parser.add_argument("--quiet", action="store_true",
                         help="print only the verdict, not the UART output or progress")
+
+
+LATE_MEM_HELP = ("simulate the harts as zerovisor build makes them: every data access goes "
+                 "to the bus a cycle after the instruction decides it, from registers (a "
+                 "load or store costs one cycle more; the FPGA clock is faster)")
 
 
 def _status(console):
@@ -601,7 +604,7 @@ def _sim_layout(args, console):
     if args.trace is None and not args.quiet:
         with console.status("[cyan]preparing the simulation model (the first build of a "
                             "configuration takes a minute or two; later runs reuse it)"):
-            build_model(system_config(system), progress=progress)
+            build_model(system_config(system, late_mem=args.late_mem), progress=progress)
     interactive = args.input is None and not args.quiet and sys.stdin.isatty()
     if interactive:
         console.print("[cyan]keys go to the control partition's shell (type help; Ctrl-A "
@@ -611,7 +614,8 @@ def _sim_layout(args, console):
                             trace=args.trace, trace_window=_trace_window(args),
                             echo=not args.quiet, progress=progress,
                             typed=typed, interactive=interactive,
-                            timeline=args.timeline_interval if args.timeline else None)
+                            timeline=args.timeline_interval if args.timeline else None,
+                            late_mem=args.late_mem)
     sys.stdout.flush()
     if args.timeline is not None:
         from .timeline import draw_timeline, timeline_rows

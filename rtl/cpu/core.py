@@ -454,69 +454,29 @@ class Core(wiring.Component):
         m.d.comb += d_stall.eq((dbus.cyc & dbus.stall & ~mmu.busy) | (iobus.cyc & iobus.stall))
         taken = ~d_stall
 
-        first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait
-        # An SC writes while its reservation holds: late_mem, checked as it is registered
-        # (sc_fails: no request) and again from the registers while the write waits
+        # late_mem: a data access's fault, registered, taken the next cycle
+        lf_pending = Signal()
+        lf_cause = Signal(5)
+        lf_tval = Signal(32)
+        lf_gpa = Signal(32)
+        lf_gva = Signal()
+        first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait & ~lf_pending
+        # An SC writes while its reservation holds (late_mem: checked from the registers as
+        # the write waits to be made, see issue_ram)
         sc_holds = resv_valid & (resv_addr == (io_adr if late else d_paddr[2:32]))
-        sc_fails = dec.sc & ~(resv_valid & (resv_addr == d_paddr[2:32])) if late \
-            else Const(0)
         virt = csr.virt
-        with m.If(e_valid & ~w_fault & ~t_take):
-            with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
-                trap(csr.irq_cause, 0, intr=True)
-            with m.Elif(load_use):
-                pass                         # W writes the register this one reads
-            with m.Elif(first & e_fetch_fault):
-                trap(fault_cause(e_fetch_code, Cause.INSN_ACCESS, Cause.INSN_PAGE,
-                                 Cause.INSN_GUEST_PAGE),
-                     e_pc, gpa=Mux(e_fetch_code == Fault.GUEST_PAGE, e_fetch_gpa, 0), gva=virt)
-            with m.Elif(first & ~dec.legal):
-                trap(Cause.ILLEGAL_INSN, e_insn)
-            with m.Elif(first & dec.virtual):
-                trap(Cause.VIRTUAL_INSN, e_insn)
-            with m.Elif(dec.ecall):
-                # U 8, HS 9, VS 10, M 11 (VU is U)
-                trap(Cause.ECALL_U + priv.as_value() + (virt & (priv == Priv.S)), 0)
-            with m.Elif(dec.ebreak):
-                trap(Cause.BREAKPOINT, e_pc, gva=virt)
-            with m.Elif(jumps & target[1]):
-                trap(Cause.INSN_MISALIGNED, target, gva=virt)
-            with m.Elif(is_mem & misaligned):
-                trap(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED), daddr,
-                     gva=d_virt)
-            with m.Elif(is_mem & (dfault | d_tlb_fault)):
-                trap(Mux(is_write,
-                         fault_cause(d_code, Cause.STORE_ACCESS, Cause.STORE_PAGE,
-                                     Cause.STORE_GUEST_PAGE),
-                         fault_cause(d_code, Cause.LOAD_ACCESS, Cause.LOAD_PAGE,
-                                     Cause.LOAD_GUEST_PAGE)),
-                     daddr, gpa=Mux(d_code == Fault.GUEST_PAGE, d_gpa, 0), gva=d_virt)
-            with m.Elif(is_mem & mmu.d_on & ~mmu.d_hit):
-                # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
-                m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
-            with m.Elif(is_mem & ~mem_ok):
-                trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
-            with m.Elif(is_mem & (d_io | late) & ~io_wait & ~amo_read & ~sc_fails):
-                # a device access, checked: the I/O bus takes it from a register next cycle
-                # (late_mem: every data access, the data bus from a register)
-                m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]), io_we.eq(is_write),
-                             io_sel.eq(lanes), io_dat.eq(store_data)]
-                if late:   # an AMO reads first
-                    m.d.sync += [io_we.eq(is_write & ~(dec.amo & ~dec.sc)), io_ram.eq(~d_io),
-                                 io_lock.eq(dec.amo & ~dec.sc & ~dec.lr), io_sc.eq(dec.sc)]
-            with m.Elif(dec.muldiv & ~dec.f3[2]):
-                # Multiplications are pipelined: the product is registered as the
-                # instruction moves to W, which takes its result from there.
-                m.d.comb += [muldiv.start.eq(1), n_mul.eq(1)]
-                finish(pc4, writes=True)
-            with m.Elif(dec.muldiv):
-                with m.If(~md_busy):
-                    m.d.comb += muldiv.start.eq(1)
-                    m.d.sync += md_busy.eq(1)
-                with m.Elif(muldiv.done):
-                    m.d.sync += md_busy.eq(0)
-                    finish(pc4, writes=True, result=muldiv.result)
-            with m.Elif(dec.sc):
+
+        def mem_fault(cause, tval, *, gpa=0, gva=0):
+            if not late:
+                trap(cause, tval, gpa=gpa, gva=gva)
+                return
+            # late_mem: registered, taken next cycle, so that E's finishing is not at the end
+            # of the address adder, the data TLB and the PMP check
+            m.d.sync += [lf_pending.eq(1), lf_cause.eq(cause), lf_tval.eq(tval),
+                         lf_gpa.eq(gpa), lf_gva.eq(gva)]
+
+        def memory_ops():
+            with m.If(dec.sc):
                 with m.If(taken):
                     m.d.sync += resv_valid.eq(0)
                 with m.If(sc_holds):
@@ -524,7 +484,7 @@ class Core(wiring.Component):
                     m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
                     finish(pc4, writes=True, result=0)
                 with m.Else():
-                    if late:   # the reservation was lost while the write waited
+                    if late:   # the reservation was lost: no write (see issue_ram)
                         m.d.sync += io_wait.eq(0)
                     finish(pc4, writes=True, result=1)
             with m.Elif(dec.lr):
@@ -553,10 +513,83 @@ class Core(wiring.Component):
                 access(0, lanes, 0)
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(lanes)]
                 finish(pc4, writes=True)
-            with m.Elif(is_store):
+            with m.Else():
                 access(1, lanes, store_data)
                 m.d.comb += [n_mem_wmask.eq(lanes), n_mem_wdata.eq(store_data)]
                 finish(pc4)
+
+        def data_access():
+            """A load, store or AMO in E: its checks, then its access. With late_mem every
+            access is registered after the checks and made from the registers next cycle,
+            when E goes straight to it; what E finishes then depends on registers and the
+            instruction's kind only."""
+            with m.If(lf_pending if late else 0):
+                m.d.sync += lf_pending.eq(0)
+                trap(lf_cause, lf_tval, gpa=lf_gpa, gva=lf_gva)
+            with m.Elif((io_wait | amo_read) if late else 0):
+                memory_ops()
+            with m.Elif(misaligned):
+                mem_fault(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED),
+                          daddr, gva=d_virt)
+            with m.Elif(dfault | d_tlb_fault):
+                mem_fault(Mux(is_write,
+                              fault_cause(d_code, Cause.STORE_ACCESS, Cause.STORE_PAGE,
+                                          Cause.STORE_GUEST_PAGE),
+                              fault_cause(d_code, Cause.LOAD_ACCESS, Cause.LOAD_PAGE,
+                                          Cause.LOAD_GUEST_PAGE)),
+                          daddr, gpa=Mux(d_code == Fault.GUEST_PAGE, d_gpa, 0), gva=d_virt)
+            with m.Elif(mmu.d_on & ~mmu.d_hit):
+                # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
+                m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
+            with m.Elif(~mem_ok):
+                mem_fault(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr,
+                          gva=d_virt)
+            with m.Elif((d_io | late) & ~io_wait & ~amo_read):
+                # a device access, checked: the I/O bus takes it from a register next cycle
+                # (late_mem: every data access, the data bus from a register)
+                m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]), io_we.eq(is_write),
+                             io_sel.eq(lanes), io_dat.eq(store_data)]
+                if late:   # an AMO reads first
+                    m.d.sync += [io_we.eq(is_write & ~(dec.amo & ~dec.sc)), io_ram.eq(~d_io),
+                                 io_lock.eq(dec.amo & ~dec.sc & ~dec.lr), io_sc.eq(dec.sc)]
+            if not late:
+                with m.Else():
+                    memory_ops()
+
+        with m.If(e_valid & ~w_fault & ~t_take):
+            with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
+                trap(csr.irq_cause, 0, intr=True)
+            with m.Elif(load_use):
+                pass                         # W writes the register this one reads
+            with m.Elif(first & e_fetch_fault):
+                trap(fault_cause(e_fetch_code, Cause.INSN_ACCESS, Cause.INSN_PAGE,
+                                 Cause.INSN_GUEST_PAGE),
+                     e_pc, gpa=Mux(e_fetch_code == Fault.GUEST_PAGE, e_fetch_gpa, 0), gva=virt)
+            with m.Elif(first & ~dec.legal):
+                trap(Cause.ILLEGAL_INSN, e_insn)
+            with m.Elif(first & dec.virtual):
+                trap(Cause.VIRTUAL_INSN, e_insn)
+            with m.Elif(dec.ecall):
+                # U 8, HS 9, VS 10, M 11 (VU is U)
+                trap(Cause.ECALL_U + priv.as_value() + (virt & (priv == Priv.S)), 0)
+            with m.Elif(dec.ebreak):
+                trap(Cause.BREAKPOINT, e_pc, gva=virt)
+            with m.Elif(jumps & target[1]):
+                trap(Cause.INSN_MISALIGNED, target, gva=virt)
+            with m.Elif(is_mem):
+                data_access()
+            with m.Elif(dec.muldiv & ~dec.f3[2]):
+                # Multiplications are pipelined: the product is registered as the
+                # instruction moves to W, which takes its result from there.
+                m.d.comb += [muldiv.start.eq(1), n_mul.eq(1)]
+                finish(pc4, writes=True)
+            with m.Elif(dec.muldiv):
+                with m.If(~md_busy):
+                    m.d.comb += muldiv.start.eq(1)
+                    m.d.sync += md_busy.eq(1)
+                with m.Elif(muldiv.done):
+                    m.d.sync += md_busy.eq(0)
+                    finish(pc4, writes=True, result=muldiv.result)
             with m.Elif(dec.csr):
                 m.d.comb += [csr.write.eq(dec.csr_writes), mmu.flush.eq(csr.flush_tlb)]
                 finish(pc4, writes=True, result=csr.rdata)

@@ -55,6 +55,15 @@ def test_default_layout_boots_every_partition_from_the_command_line(zerovisor):
     assert "DONE" in run.stderr
 
 
+def test_default_layout_boots_on_the_harts_a_board_build_makes(zerovisor):
+    """--late-mem: every data access a cycle after E decides it, as on the FPGA."""
+    run = zerovisor("sim", "--late-mem", "--until", "[sensor] tick 1", "--until",
+                    "[logger] tick 1", "--until", "[planner] tick 1", "--max-cycles",
+                    "3000000", "--quiet", timeout=900)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "DONE" in run.stderr
+
+
 @pytest.mark.xdist_group("quad")
 def test_every_partition_is_running_in_its_vmm_record(tmp_path):
     result, states = boot(EXAMPLES / "quad.toml", tmp_path, max_cycles=3_000_000,
