@@ -80,15 +80,16 @@ class Core(wiring.Component):
     hext : bool
         Implement the hypervisor extension (``False`` measures what it costs).
     late_mem : bool
-        Make every data access as a device access is made: E registers the request
-        (checked, translated) and holds its instruction while the data bus carries it
-        from those registers a cycle later; an AMO's write follows its read from the
-        registers too, an SC's only while its reservation holds, and the walker's table
-        reads wait a cycle for their PMP check, registered (``pmp_d`` also checks E's
-        address). A load or store costs a cycle more; the path from the fetched word
-        through decode, address adder, data TLB and PMP then ends at registers instead of
-        going on through the bus, its arbiters and the partition checkers to the block
-        RAM's write enable. The FPGA builds' option.
+        Make every data access as a device access is made: E translates the address and
+        registers the request, then holds its instruction while the bus carries it from
+        those registers a cycle later, checked by PMP and PMA on the way (a refused one is
+        not made and traps then). A misaligned access or a page fault is registered too
+        and taken a cycle later; an AMO's write follows its read from the registers, an
+        SC's only while its reservation holds. A load or store costs a cycle more; what E
+        finishes depends on registers and the instruction's kind, and the address adder
+        and data TLB end at registers instead of going on through PMP, the bus, its
+        arbiters and the partition checkers to the block RAM's write enable. The FPGA
+        builds' option.
     fault : str or None
         Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
         flipped, so that tests can show the lockstep checker catching a wrong core.
@@ -136,7 +137,7 @@ class Core(wiring.Component):
         m.submodules.muldiv = muldiv = MulDiv()
         m.submodules.amo = amo = AmoALU()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext)
-        m.submodules.mmu = mmu = Mmu(late_ok=self.late_mem)
+        m.submodules.mmu = mmu = Mmu()
         m.submodules.pmp_i = pmp_i = PmpChecker()
         m.submodules.pmp_d = pmp_d = PmpChecker()
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
@@ -301,19 +302,17 @@ class Core(wiring.Component):
         with m.If(mmu.busy):
             m.d.comb += [pmp_d.addr.eq(mmu.bus_adr), pmp_d.priv.eq(Priv.S),
                          pmp_d.need.eq(0b001)]
+        # (late_mem: the address E registered last cycle, checked as it goes to the bus)
+        checked = Signal(32)
         with m.Else():
-            m.d.comb += [pmp_d.addr.eq(d_paddr), pmp_d.priv.eq(d_priv),
+            m.d.comb += [pmp_d.addr.eq(checked), pmp_d.priv.eq(d_priv),
                          pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
         # page tables are read from memory only (the walker has the data bus, not the I/O bus)
         walk_read, walk_io = pma_allows(mmu.bus_adr, self.pma, "read", "io")
-        walk_ok = pmp_d.allow & walk_read & ~walk_io
-        if self.late_mem:    # pmp_d also checks E's address: register, off the bus path
-            walk_ok_r = Signal()
-            m.d.sync += walk_ok_r.eq(walk_ok)
-            walk_ok = walk_ok_r
-        m.d.comb += mmu.bus_ok.eq(walk_ok)
-        d_read, d_write, d_io = pma_allows(d_paddr, self.pma, "read", "write", "io")
+        m.d.comb += mmu.bus_ok.eq(pmp_d.allow & walk_read & ~walk_io)
+        d_read, d_write, d_io = pma_allows(checked, self.pma, "read", "write", "io")
         mem_ok = pmp_d.allow & (~is_read | d_read) & (~is_write | d_write) & ~(dec.amo & d_io)
+        d_io_now = pma_allows(d_paddr, self.pma, "io")[0] if self.late_mem else d_io
         # A data walk's fault, for the instruction in E that asked
         dfault = Signal()
         dfault_code = Signal(2)
@@ -363,7 +362,9 @@ class Core(wiring.Component):
         io_lock = Signal()       # ... an AMO's read, its write follows
         io_sc = Signal()         # ... an SC's write, made only while its reservation holds
         late = self.late_mem
-        m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram), iobus.adr.eq(io_adr), iobus.we.eq(io_we),
+        m.d.comb += checked.eq(Cat(Const(0, 2), io_adr) if late else d_paddr)
+        m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram & (mem_ok if late else 1)),
+                     iobus.adr.eq(io_adr), iobus.we.eq(io_we),
                      iobus.sel.eq(io_sel), iobus.dat_w.eq(io_dat)]
 
         e_fin = Signal()         # E's instruction is finished, if its bus request is taken
@@ -527,7 +528,13 @@ class Core(wiring.Component):
                 m.d.sync += lf_pending.eq(0)
                 trap(lf_cause, lf_tval, gpa=lf_gpa, gva=lf_gva)
             with m.Elif((io_wait | amo_read) if late else 0):
-                memory_ops()
+                with m.If(io_wait & ~mem_ok):
+                    # refused by PMP or PMA, checked as the access was to leave
+                    m.d.sync += io_wait.eq(0)
+                    trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr,
+                         gva=d_virt)
+                with m.Else():
+                    memory_ops()
             with m.Elif(misaligned):
                 mem_fault(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED),
                           daddr, gva=d_virt)
@@ -541,16 +548,16 @@ class Core(wiring.Component):
             with m.Elif(mmu.d_on & ~mmu.d_hit):
                 # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
-            with m.Elif(~mem_ok):
-                mem_fault(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr,
-                          gva=d_virt)
+            with m.Elif(~mem_ok if not late else 0):
+                trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
             with m.Elif((d_io | late) & ~io_wait & ~amo_read):
                 # a device access, checked: the I/O bus takes it from a register next cycle
                 # (late_mem: every data access, the data bus from a register)
                 m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]), io_we.eq(is_write),
                              io_sel.eq(lanes), io_dat.eq(store_data)]
                 if late:   # an AMO reads first
-                    m.d.sync += [io_we.eq(is_write & ~(dec.amo & ~dec.sc)), io_ram.eq(~d_io),
+                    m.d.sync += [io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
+                                 io_ram.eq(~d_io_now),
                                  io_lock.eq(dec.amo & ~dec.sc & ~dec.lr), io_sc.eq(dec.sc)]
             if not late:
                 with m.Else():
@@ -742,7 +749,7 @@ class Core(wiring.Component):
             # word the read returned; not after a refused read, nor for an SC whose
             # reservation was lost meanwhile.
             amo_write = amo_read & ~dbus.err
-            issue_ram = io_wait & io_ram & (~io_sc | sc_holds)
+            issue_ram = io_wait & io_ram & (~io_sc | sc_holds) & mem_ok
             m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
                          dbus.we.eq(io_we | amo_write), dbus.lock.eq(io_lock & ~amo_write),
                          dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),

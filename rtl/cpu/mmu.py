@@ -138,15 +138,10 @@ class Mmu(wiring.Component):
     the core whether each table read's address passes PMP and PMA (``bus_ok``). ``done``
     pulses at the end: either the TLB now holds the translation or ``fault`` says why not
     (``fault_gpa``: the guest-physical address >> 2, for a guest-page fault).
-
-    ``late_ok``: ``bus_ok`` answers for the address of the cycle before (the core registers
-    its PMP check, so that the check, shared with E's data addresses, is not on the path
-    to the bus); each table read then waits a cycle before it is made.
     """
 
-    def __init__(self, *, entries=4, late_ok=False):
+    def __init__(self, *, entries=4):
         self.entries = entries
-        self.late_ok = late_ok
         super().__init__({
             "status": In(StatusLayout),
             "flush": In(1),
@@ -247,20 +242,14 @@ class Mmu(wiring.Component):
                     m.d.sync += [g_on.eq(0), g_super.eq(1), g_ppn.eq(g_target[12:34]),
                                  g_pte.eq(0)]
                     m.next = "G_DONE"
-            checked = Signal()       # late_ok: bus_ok is about ptr now
-            m.d.sync += checked.eq(0)
             for stage in ("S", "G"):
                 with m.State(f"{stage}_READ"):
-                    with m.If(~checked if self.late_ok else 0):
-                        m.d.sync += checked.eq(1)
-                    with m.Elif((ptr[32:34] != 0) | ~self.bus_ok):
+                    with m.If((ptr[32:34] != 0) | ~self.bus_ok):
                         finish(Fault.ACCESS)
                     with m.Else():
                         m.d.comb += self.bus_cyc.eq(1)
                         with m.If(~self.bus_stall):
                             m.next = f"{stage}_WAIT"
-                        with m.Else():
-                            m.d.sync += checked.eq(1)
             with m.State("G_WAIT"):
                 leaf_ok = (pte.u & pte.a & ~(g_level & (pte.ppn0 != 0))
                            & _allows(g_ctx, pte.r, pte.w, pte.x, pte.d, st.mxr))
