@@ -153,6 +153,8 @@ def summary_rows(results):
             # a carry cell holds two LUT4s
             lut = e["utilization"].get("LUT4", 0) + 2 * e["utilization"].get("carry (2 bits)", 0)
             what = f"{e['harts']} hart(s), {'with' if e['hext'] else 'without'} H"
+            what = "examples/quad.toml" if name == "quad" else what
+            what += ", late_mem" if e.get("late_mem") else ""
             rows.append((f"FPGA, {board}, SoC with {what}: LUT4, FF, EBR; Fmax",
                          "≥ 50 MHz (4 harts)",
                          (f"{lut:,} LUT4 ({100 * lut / e['available']['LUT4']:.0f} %), "
