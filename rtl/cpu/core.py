@@ -13,7 +13,9 @@ hypervisor extension with Sstc: an in-order pipeline of four stages, two of them
   accessed on the data bus in the same cycle; a device register (an I/O region of the
   PMA) a cycle later, on the I/O bus, from a register: E holds the instruction for that
   cycle, and the whole device side of the SoC (decoders, arbiters, partition checkers,
-  the devices' registers) is off E's path from the instruction word to the bus.
+  the devices' registers) is off E's path from the instruction word to the bus. With
+  ``late_mem`` (what a board build makes) memory is reached the same way, a cycle later
+  from registers (see the parameter).
 - **W** receives load data (one cycle after the request), writes the register file and
   reports the retired instruction on the ``rvfi`` port.
 
