@@ -62,12 +62,8 @@ def quad_system(folder):
 def board_top(board, name, clock_hz, folder, late_mem):
     from zerovisor.boards.top import BoardTop
     if name == "quad":
-        system = quad_system(folder)
-        return BoardTop(board, system.params | {"clock_hz": clock_hz},
-                        ram_init=system.ram_words(), rom_init=system.rom,
-                        ram_built=system.ram_built(), rom_built=system.rom_used,
-                        late_mem=late_mem,
-                        partition_harts=[p.harts for p in system.plan.partitions])
+        return BoardTop.of_system(board, quad_system(folder), clock_hz=clock_hz,
+                                  late_mem=late_mem)
     harts, hext = parse_config(name)
     return BoardTop(board, {"harts": harts, "ram_size": RAM, "clock_hz": clock_hz,
                             "hext": hext}, late_mem=late_mem)

@@ -108,6 +108,19 @@ class BoardTop(Elaboratable):
         self.late_mem = late_mem
         self.partition_harts = [list(h) for h in partition_harts]
 
+    @classmethod
+    def of_system(cls, board, system, *, clock_hz=None, late_mem=True):
+        """The board's top level for a built :class:`~zerovisor.system.System`: its boot
+        ROM and image slices preloaded, only the memory its layout uses built, an LED per
+        partition; ``clock_hz`` overrides the layout's clock."""
+        params = dict(system.params)
+        if clock_hz is not None:
+            params["clock_hz"] = clock_hz
+        return cls(board, params, ram_init=system.ram_words(), rom_init=system.rom,
+                   ram_built=system.ram_built(), rom_built=system.rom_used,
+                   late_mem=late_mem,
+                   partition_harts=[p.harts for p in system.plan.partitions])
+
     def elaborate(self, platform):
         m = Module()
         params = self.soc_params

@@ -458,9 +458,7 @@ def _build(args, console):
                              built_size(ROM_SIZE, system.rom_used))
     if short:
         raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
-    top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
-                   ram_built=ram_built, rom_built=system.rom_used,
-                   partition_harts=[p.harts for p in plan.partitions])
+    top = BoardTop.of_system(board, system)
     report, products = _run_fpga_build(platform, top, folder, board, console)
     summary = summarize(report, board=board.name, layout=str(args.layout),
                         clock_hz=plan.soc.clock)

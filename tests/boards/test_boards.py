@@ -266,9 +266,8 @@ def test_the_default_layout_fits_the_85f_built_as_placed(tmp_path):
     assert memory_shortfall("LFE5U-85F", [built_size(bank, b) for b in built],
                             built_size(ROM_SIZE, system.rom_used)) is None
     board = get_board("ulx3s-85f")
-    top = BoardTop(board, system.params, ram_init=system.ram_words(), rom_init=system.rom,
-                   ram_built=built, rom_built=system.rom_used,
-                   partition_harts=[p.harts for p in system.plan.partitions])
+    top = BoardTop.of_system(board, system)
+    assert top.ram_built == built and top.rom_built == system.rom_used
     Fragment.get(top, board.make_platform())          # elaborates
 
 
