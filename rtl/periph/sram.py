@@ -54,7 +54,7 @@ class SRAM(wiring.Component):
         build with a layout builds only what the layout places (see
         :meth:`zerovisor.system.System.ram_built`). It is rounded up to a sixteenth of the
         window, so that telling whether an address is built takes its top four bits only:
-        one LUT level beside the write enable, which ends the SoC's critical path.
+        one LUT level beside the write enable, at the end of the bus's longest paths.
     sim : bool
         Elaborate as an instance of a plain Verilog module (see :func:`verilog_sources`)
         whose array ``mem`` the simulator's loader writes through VPI. Amaranth's own
