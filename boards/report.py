@@ -10,7 +10,7 @@ the device, each clock's Fmax against its target, and whether timing is met.
 import re
 
 __all__ = ["RESOURCES", "summarize", "worst_clock", "does_not_fit", "memory_shortfall",
-           "phase"]
+           "system_shortfall", "phase"]
 
 # nextpnr's BEL types on ECP5 -> what a user calls them
 RESOURCES = {
@@ -91,6 +91,17 @@ def memory_shortfall(device, ram_banks, rom_size):
             f"least {ram + rom} block RAMs (EBR, 2 KiB each) and the {device} has "
             f"{available} ({over} over): give its partitions at least "
             f"{over * EBR_BYTES // 1024} KiB less RAM in all")
+
+
+def system_shortfall(device, system):
+    """:func:`memory_shortfall` for a built :class:`~zerovisor.system.System` as a board
+    build makes it: each RAM bank and the boot ROM built only as far as the layout uses
+    them, in the granules an :class:`~zerovisor.rtl.periph.sram.SRAM` builds."""
+    from ..rtl.memmap import ROM_SIZE
+    from ..rtl.periph.sram import built_size
+    bank = system.params["ram_size"] // system.params["banks"]
+    return memory_shortfall(device, [built_size(bank, b) for b in system.ram_built()],
+                            built_size(ROM_SIZE, system.rom_used))
 
 
 def phase(files):

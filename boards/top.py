@@ -90,7 +90,7 @@ class BoardTop(Elaboratable):
     late_mem : bool
         Build the harts with every data access registered a cycle after E decides it
         (see :class:`~zerovisor.rtl.soc.SoC`): slower per instruction (kernel CPI 1.43
-        against 1.24), a faster clock (the 1-hart SoC routed at 24.2 MHz against 19.3).
+        against 1.24), a faster clock (the 1-hart SoC routed at 32.1 MHz against 19.3).
         The default; ``zerovisor sim``/``run-elf --late-mem`` simulate it.
     partition_harts : list of lists of int
         Each partition's harts: one LED a partition (as many as the board has), see

@@ -432,10 +432,8 @@ def find_fpga_tools(environ, *, program=False, which=None):
 
 def _build(args, console):
     from .boards import get_board
-    from .boards.report import memory_shortfall, summarize
+    from .boards.report import summarize, system_shortfall
     from .boards.top import BoardTop
-    from .rtl.memmap import ROM_SIZE
-    from .rtl.periph.sram import built_size
     board = get_board(args.board)
     plan = _load_plan(args.layout, console)
     if plan is None:
@@ -452,10 +450,7 @@ def _build(args, console):
             console.print(f"[bold red]error:[/] {escape(problem)}", highlight=False,
                           soft_wrap=True)
         return 2
-    ram_built = system.ram_built()
-    bank = system.params["ram_size"] // system.params["banks"]
-    short = memory_shortfall(platform.device, [built_size(bank, b) for b in ram_built],
-                             built_size(ROM_SIZE, system.rom_used))
+    short = system_shortfall(platform.device, system)
     if short:
         raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
     top = BoardTop.of_system(board, system)

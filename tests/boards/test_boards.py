@@ -246,11 +246,10 @@ def test_the_default_layout_fits_the_85f_built_as_placed(tmp_path):
     what the layout places, bank by bank, and the boot ROM up to its image's end."""
     from amaranth.hdl import Fragment
 
-    from zerovisor.boards.report import memory_shortfall
+    from zerovisor.boards.report import memory_shortfall, system_shortfall
     from zerovisor.layout import load_layout
     from zerovisor.plan import plan_layout
     from zerovisor.rtl.memmap import RAM_BASE, ROM_SIZE
-    from zerovisor.rtl.periph.sram import built_size
     from zerovisor.system import build_system
     quad = Path(__file__).resolve().parents[2] / "examples" / "quad.toml"
     system = build_system(plan_layout(load_layout(quad)), tmp_path / "fw")
@@ -263,8 +262,7 @@ def test_the_default_layout_fits_the_85f_built_as_placed(tmp_path):
             assert min(first + size, (b + 1) * bank) - b * bank <= built[b]
     assert 0 < system.rom_used < ROM_SIZE
     assert memory_shortfall("LFE5U-85F", [bank] * banks, ROM_SIZE)
-    assert memory_shortfall("LFE5U-85F", [built_size(bank, b) for b in built],
-                            built_size(ROM_SIZE, system.rom_used)) is None
+    assert system_shortfall("LFE5U-85F", system) is None
     board = get_board("ulx3s-85f")
     top = BoardTop.of_system(board, system)
     assert top.ram_built == built and top.rom_built == system.rom_used
