@@ -478,6 +478,10 @@ class Core(wiring.Component):
             m.d.sync += [lf_pending.eq(1), lf_cause.eq(cause), lf_tval.eq(tval),
                          lf_gpa.eq(gpa), lf_gva.eq(gva)]
 
+        def access_fault():
+            """PMP or PMA refused the data access."""
+            trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
+
         def memory_ops():
             with m.If(dec.sc):
                 with m.If(taken):
@@ -533,8 +537,7 @@ class Core(wiring.Component):
                 with m.If(io_wait & ~mem_ok):
                     # refused by PMP or PMA, checked as the access was to leave
                     m.d.sync += io_wait.eq(0)
-                    trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr,
-                         gva=d_virt)
+                    access_fault()
                 with m.Else():
                     memory_ops()
             with m.Elif(misaligned):
@@ -551,16 +554,17 @@ class Core(wiring.Component):
                 # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
             with m.Elif(~mem_ok if not late else 0):
-                trap(Mux(is_write, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), daddr, gva=d_virt)
+                access_fault()
             with m.Elif((d_io | late) & ~io_wait & ~amo_read):
                 # a device access, checked: the I/O bus takes it from a register next cycle
                 # (late_mem: every data access, the data bus from a register)
-                m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]), io_we.eq(is_write),
+                # (an AMO reads first; only late_mem gets here with one)
+                m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]),
+                             io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
                              io_sel.eq(lanes), io_dat.eq(store_data)]
-                if late:   # an AMO reads first
-                    m.d.sync += [io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
-                                 io_ram.eq(~d_io_now),
-                                 io_lock.eq(dec.amo & ~dec.sc & ~dec.lr), io_sc.eq(dec.sc)]
+                if late:
+                    m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
+                                 io_sc.eq(dec.sc)]
             if not late:
                 with m.Else():
                     memory_ops()
