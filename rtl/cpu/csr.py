@@ -59,11 +59,12 @@ ATP_WRITABLE = (1 << 31) | ((1 << 22) - 1)
 HGATP_WRITABLE = (1 << 31) | ((1 << 22) - 4)    # PPN[1:0] read-only zero (16 KiB root)
 
 
-# The state that decode and address translation need, exported as one port.
+# The state that decode and address translation need, exported as one port (the words
+# first: see the word alignment in core.py's Fetched).
 StatusLayout = data.StructLayout({
+    "satp": 32, "vsatp": 32, "hgatp": 32,
     "tw": 1, "tvm": 1, "tsr": 1, "vtw": 1, "vtvm": 1, "vtsr": 1, "hu": 1, "spvp": 1,
     "sum": 1, "mxr": 1, "vs_sum": 1, "vs_mxr": 1,
-    "satp": 32, "vsatp": 32, "hgatp": 32,
 })
 
 

@@ -43,12 +43,15 @@ Pte = data.StructLayout({
     "ppn0": 10, "ppn1": 12,
 })
 
+# (three whole words, no field across two: see the word alignment in core.py's Fetched)
 tlb_entry_layout = data.StructLayout({
-    "valid": 1, "virt": 1, "vpn": 20, "super": 1,
+    "vpn": 20, "valid": 1, "virt": 1, "super": 1, "_pad0": 9,
     "ppn": 22,       # the (supervisor) physical page
-    "gppn": 22,      # the guest-physical page, for htval
     "s_on": 1, "s_r": 1, "s_w": 1, "s_x": 1, "s_u": 1, "s_d": 1,     # VS-stage (or Sv32)
+    "_pad1": 4,
+    "gppn": 22,      # the guest-physical page, for htval
     "g_on": 1, "g_r": 1, "g_w": 1, "g_x": 1, "g_d": 1,               # G-stage
+    "_pad2": 5,
 })
 
 # Who makes an access: its kind, HLVX, the effective mode (M, user, or S) and V.

@@ -25,7 +25,8 @@ PmpCfg = data.StructLayout({
     "r": 1, "w": 1, "x": 1, "a": 2, "_zero": 2, "l": 1,
 })
 
-pmp_entry_layout = data.StructLayout({"cfg": PmpCfg, "addr": 32})
+# (two whole words, see the word alignment in core.py's Fetched)
+pmp_entry_layout = data.StructLayout({"addr": 32, "cfg": PmpCfg, "_pad": 24})
 
 
 class PmpChecker(wiring.Component):

@@ -56,7 +56,9 @@ CHECKER_REGS = RegisterMap("CHECKER", "Partition checker in front of one target"
     ), count=16, stride=ENTRY_STRIDE),
 ))
 
-Entry = data.StructLayout({"base": 32, "mask": 32, "perm": 3, "parts": 8})
+# (an entry takes three whole words, see the word alignment in cpu/core.py's Fetched)
+Entry = data.StructLayout({"base": 32, "mask": 32, "perm": 3, "_pad0": 5, "parts": 8,
+                           "_pad1": 16})
 
 
 class Checker(wiring.Component):
