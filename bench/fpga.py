@@ -12,6 +12,8 @@ VMM and guests preloaded; at the clock asked, not the layout's.
 Usage: python bench/fpga.py [--board NAME] [--only 1h 1 2h ... quad] [--place-and-route]
        (``Nh``: N harts with the H extension, ``N``: without); keeps what earlier runs
        recorded for other configurations; writes bench/results/fpga.json.
+       python bench/fpga.py --record-report REPORT.json [...]: keeps reports of
+       ``zerovisor build`` (the bitstream rows of the README) in the same record.
 """
 
 import argparse
@@ -108,6 +110,26 @@ def place_and_route(board, name, clock_hz, folder, console, late_mem):
             "bitstream": (folder / "zerovisor.bit").exists()}
 
 
+def record_reports(paths, path=None):
+    """Keep ``zerovisor build`` reports in the record (``path``, by default
+    bench/results/fpga.json), one per board: the latest wins."""
+    from zerovisor.benchmeta import RESULTS, stamp, write
+    path = path or RESULTS / f"{RESULT}.json"
+    record = json.loads(path.read_text()) if path.exists() else {}
+    for report_path in paths:
+        try:
+            report = json.loads(report_path.read_text())
+            board = report["board"]
+        except (OSError, ValueError, KeyError) as exc:
+            sys.exit(f"error: {report_path} is not a report of zerovisor build ({exc})")
+        layout = Path(str(report.get("layout", "")))
+        if layout.parent.name == "examples":       # a clone's absolute path, made short
+            report["layout"] = f"examples/{layout.name}"
+        record.setdefault("bitstreams", {})[board] = report
+        print(f"{board}: {report_path}")
+    write(stamp(record), path)
+
+
 def main():
     from rich.console import Console
 
@@ -127,7 +149,14 @@ def main():
                         help="harts with every data access registered a cycle after E, as "
                         "zerovisor build makes them (default); --no-late-mem: as simulated")
     parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "fpga-bench")
+    parser.add_argument("--record-report", nargs="+", type=Path, metavar="REPORT.json",
+                        help="build nothing: keep these reports of `zerovisor build` (one "
+                        "per board, e.g. the slow test's, see ZEROVISOR_BOARD_REPORTS) "
+                        "under \"bitstreams\" in the record, for the README")
     args = parser.parse_args()
+    if args.record_report:
+        record_reports(args.record_report)
+        return
     os.environ.update(find_fpga_tools(os.environ))
     console = Console(stderr=True)
     board = get_board(args.board)
