@@ -66,7 +66,7 @@ QUEUE_DEPTH = 3   # fetched instructions held for E: its own and two behind it
 # target of its jump or branch (a static prediction, see the F and E hand-over). The words
 # come first, on word boundaries: Verilator then reads a field as a word instead of shifting
 # two together (this, with the same in the other layouts of an array or a wide port, made
-# the 4-hart model 7 % faster).
+# the 4-hart model 5 to 7 % faster).
 Fetched = data.StructLayout({"insn": 32, "pc": 32, "gpa": 32, "valid": 1, "fault": 1,
                              "code": 2, "predicted": 1})
 
