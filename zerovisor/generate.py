@@ -192,7 +192,7 @@ def device_tree(plan, part):
 
 def soc_params(plan):
     """The SoC's parameters, as :class:`zerovisor.rtl.soc.SoC` takes them."""
-    banks = bank_count(plan.soc.ram, [p.ram_size for p in plan.partitions])
+    banks = bank_count(plan.layout)
     return {"harts": plan.soc.harts, "banks": banks, "uarts": plan.soc.uarts,
             "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock}
 

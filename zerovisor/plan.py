@@ -33,25 +33,28 @@ class Allocation:
     used: int = 0
 
 
-def bank_count(ram, partition_sizes):
-    """RAM banks of the SoC: as many, up to 8, as the RAM holds of the smallest
-    partition's region, so that no two partitions share one (regions are aligned powers of
-    two, placed largest first) and harts of different partitions never wait for each
-    other."""
-    smallest = min(partition_sizes)
+def bank_count(layout):
+    """RAM banks of the SoC: the fewest (a power of two, up to 8, of at least 4 KiB each)
+    with which every partition can have banks of its own, so that harts of different
+    partitions never wait for each other at a RAM port, and the banks' checkers hold an
+    entry for every region the layout places (four a bank). Every bank costs a fetch and a
+    data arbiter and checker each (about 1,900 LUT4 on an ECP5 for four harts), so there
+    are no more than that: ``examples/quad.toml`` has 4, not 8."""
+    ram = layout.soc.ram
+    sizes = [p.ram for p in layout.partition]
+    regions = len(_regions(layout, [0] * len(layout.partition)))
     banks = 1
-    while banks < MAX_BANKS and ram // (2 * banks) >= smallest:
+    while banks < MAX_BANKS and ram // (2 * banks) >= 4096:
+        bank = ram // banks
+        if (sum(-(-size // bank) for size in sizes) <= banks
+                and regions <= RAM_CHECKER_ENTRIES * banks):
+            break
         banks *= 2
     return banks
 
 
-def allocate(layout, slices=()):
-    """Place every region, largest first, each at the lowest aligned address where it
-    overlaps nothing and every RAM bank it touches has a checker entry left for it.
-
-    ``slices`` are the sizes of the partitions' image slices (see :mod:`.system`), once
-    their images are built. When the regions do not fit, ``used`` exceeds the RAM.
-    """
+def _regions(layout, slices):
+    """``(size, kind, index)`` of every region to place."""
     regions = []
     control = any(p.role == "control" for p in layout.partition)
     for i, part in enumerate(layout.partition):
@@ -63,26 +66,47 @@ def allocate(layout, slices=()):
         regions.append((chan.size, "channels", c))
     for i, size in enumerate(slices):
         regions.append((size, "slices", i))
+    return regions
+
+
+def allocate(layout, slices=()):
+    """Place every region, largest first, each at the lowest aligned address where it
+    overlaps nothing and every RAM bank it touches has a checker entry left for it; a
+    partition's region also goes where no other partition is in its banks, if there is
+    such a place.
+
+    ``slices`` are the sizes of the partitions' image slices (see :mod:`.system`), once
+    their images are built. When the regions do not fit, ``used`` exceeds the RAM.
+    """
     ram = layout.soc.ram
-    nbanks = bank_count(ram, [p.ram for p in layout.partition])
+    nbanks = bank_count(layout)
     bank = ram // nbanks
     entries = [0] * nbanks
+    owned = set()                        # banks holding a partition
     taken = []
     alloc = Allocation()
-    # Largest first; ties keep file order, so the plan is stable.
-    for size, kind, index in sorted(regions, key=lambda r: -r[0]):
-        offset = 0
-        while offset + size <= ram:
+
+    def place(size, alone):
+        for offset in range(0, ram - size + 1, size):
             banks = range(offset // bank, (offset + size - 1) // bank + 1)
             if (all(end <= offset or offset + size <= start for start, end in taken)
-                    and all(entries[b] < RAM_CHECKER_ENTRIES for b in banks)):
-                break
-            offset += size
+                    and all(entries[b] < RAM_CHECKER_ENTRIES for b in banks)
+                    and not (alone and owned.intersection(banks))):
+                return offset, banks
+        return None
+
+    # Largest first; ties keep file order, so the plan is stable.
+    for size, kind, index in sorted(_regions(layout, slices), key=lambda r: -r[0]):
+        alone = kind == "partitions"
+        found = (alone and place(size, True)) or place(size, False)
+        if found:
+            offset, banks = found
         else:
-            offset = max([ram] + [end for _, end in taken])   # does not fit
-            banks = ()
+            offset, banks = max([ram] + [end for _, end in taken]), ()   # does not fit
         for b in banks:
             entries[b] += 1
+        if alone:
+            owned.update(banks)
         taken.append((offset, offset + size))
         getattr(alloc, kind)[index] = RAM_BASE + offset
     alloc.used = max(end for _, end in taken)

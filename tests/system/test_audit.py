@@ -47,9 +47,10 @@ def test_audit_of_the_default_layout_finds_no_breach(tmp_path):
 
 
 def test_the_audit_sees_a_misprogrammed_checker(tmp_path, monkeypatch):
-    """The boot firmware is made to grant the attacker one page of sensor's RAM (the
+    """The boot firmware is made to let the attacker share the entry of sensor's RAM (the
     audit's own view of the grants stays right): exactly the HS and forged accesses to
-    that page must come out as breaches."""
+    what lies in sensor's RAM must come out as breaches, not its image slice or console
+    ring. (The entry is widened, not added: the bank's checker has none to spare.)"""
     writes = system_module._checker_writes
 
     def leaky(plan, grants, banks):
@@ -57,14 +58,20 @@ def test_the_audit_sees_a_misprogrammed_checker(tmp_path, monkeypatch):
         logger = next(p for p in plan.partitions if p.name == "logger")
         bank = (sensor.ram_base - 0x8000_0000) // (plan.soc.ram // banks)
         grants = {k: list(v) for k, v in grants.items()}
-        grants[f"RAM{bank}_DATA"].insert(0, (sensor.ram_base, 0x1000, 3, 1 << logger.pid))
+        entries = grants[f"RAM{bank}_DATA"]
+        i = next(i for i, (base, size, _, _) in enumerate(entries)
+                 if (base, size) == (sensor.ram_base, sensor.ram_size))
+        base, size, perm, parts = entries[i]
+        entries[i] = (base, size, perm, parts | 1 << logger.pid)
         return writes(plan, grants, banks)
 
     monkeypatch.setattr(system_module, "_checker_writes", leaky)
     audit = run_audit(QUAD, tmp_path, partitions=["logger"])
     breaches = {(c.target, c.privilege, c.kind) for c in audit.breaches}
-    assert breaches == {("sensor's RAM", priv, kind) for priv in ("HS", "forged G-stage")
-                        for kind in ("load", "store", "amo")}
+    inside = ("sensor's RAM", "sensor's guest RAM (last word)",
+              "sensor's G-stage root table", "sensor's VMM record")
+    assert breaches == {(target, priv, kind) for target in inside
+                        for priv in ("HS", "forged G-stage") for kind in ("load", "store", "amo")}
     assert all(c.cause == "went through" for c in audit.breaches)
 
 

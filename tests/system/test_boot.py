@@ -41,7 +41,7 @@ def test_default_layout_boots_every_partition_from_the_command_line(zerovisor):
     out = run.stdout
     for line in ("zerovisor: 4 partition(s) on 4 hart(s), 512K RAM",
                  "zerovisor: [0] control (control) harts 0 RAM 0x80000000+64K devices uart0",
-                 "zerovisor: [3] planner (guest) harts 3 RAM 0x80030000+64K",
+                 "zerovisor: [3] planner (guest) harts 3 RAM 0x80060000+64K",
                  "zerovisor: checkers locked, starting partitions",
                  ("[control] console server: serving 3 console(s), violations by "
                   "interrupt; type help")):

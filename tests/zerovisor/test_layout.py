@@ -193,6 +193,51 @@ def test_plan_places_aligned_disjoint_regions():
     _assert_disjoint_aligned(regions, plan.soc.ram)
 
 
+def _parts(*sizes, ram="512K", pairs=()):
+    text = f"[soc]\nharts = {len(sizes)}\nram = \"{ram}\"\n"
+    for i, size in enumerate(sizes):
+        text += f"[[partition]]\nname = \"p{i}\"\nharts = [{i}]\nram = \"{size}\"\n"
+        if i == 0:
+            text += "role = \"control\"\ndevices = [\"uart0\"]\n"
+    for a, b in pairs:
+        text += f"[[channel]]\nbetween = [\"p{a}\", \"p{b}\"]\n"
+    return parse_layout(text)
+
+
+@pytest.mark.parametrize("sizes, ram, banks", [
+    (["64K"], "512K", 1),                  # one partition: one bank, however much RAM
+    (["64K", "64K"], "512K", 2),
+    (["64K"] * 3, "512K", 4),              # banks come in powers of two
+    (["64K"] * 4, "512K", 4),              # examples/quad.toml
+    (["256K", "64K"], "512K", 2),
+    (["256K", "64K", "64K"], "512K", 4),   # 128K banks: 2 for the big one, 1 each
+    (["64K"] * 8, "1M", 8),
+])
+def test_the_fewest_banks_give_each_partition_its_own(sizes, ram, banks):
+    from zerovisor.plan import allocate, bank_count
+    layout = _parts(*sizes, ram=ram)
+    assert bank_count(layout) == banks
+    bank = layout.soc.ram // banks
+    alloc = allocate(layout, [4096] * len(sizes))
+    owners = {}
+    for i, base in alloc.partitions.items():
+        first = (base - 0x8000_0000) // bank
+        for b in range(first, first + -(-layout.partition[i].ram // bank)):
+            assert owners.setdefault(b, i) == i
+    assert alloc.used <= layout.soc.ram
+
+
+def test_more_banks_when_the_regions_outnumber_their_checker_entries():
+    # Four partitions want four banks, whose checkers hold 16 entries. Partitions, console
+    # rings and image slices take 11, so five channels fit; a sixth needs eight banks.
+    from zerovisor.plan import allocate, bank_count
+    pairs = [(1, 2), (1, 3), (2, 3), (0, 1), (0, 2), (0, 3)]
+    assert bank_count(_parts(*["64K"] * 4, pairs=pairs[:5])) == 4
+    layout = _parts(*["64K"] * 4, pairs=pairs)
+    assert bank_count(layout) == 8
+    assert allocate(layout, [4096] * 4).used <= layout.soc.ram
+
+
 def _assert_disjoint_aligned(regions, ram):
     regions.sort()
     for base, size in regions:

@@ -59,7 +59,7 @@ def test_quad_builds_a_rom_and_slices(quad):
     assert len(quad.rom) == ROM_SIZE // 4
     assert quad.rom[0] != 0                               # code at the reset vector
     assert quad.rom_elf.exists()
-    assert quad.params == {"harts": 4, "banks": 8, "uarts": 1, "ram_size": 512 << 10,
+    assert quad.params == {"harts": 4, "banks": 4, "uarts": 1, "ram_size": 512 << 10,
                            "clock_hz": 50_000_000}
     for part in quad.partitions:
         data = quad.ram[part.slice_base]
@@ -158,7 +158,7 @@ def test_boot_tables_lock_the_control_block_last(quad):
     writes = text[text.index("zv_writes:"):text.index("zv_harts:")].splitlines()[1:-1]
     pairs = [tuple(int(x, 16) for x in line.split(".word")[1].split(",")) for line in writes]
     locks = [a for a, v in pairs if (a & 0x1FF) == 0 and 0x1100_0000 <= a < 0x1100_4000]
-    assert locks[-1] == 0x1100_0000 + 0x200 * 21           # PARTCTL's slot with 8 banks
+    assert locks[-1] == 0x1100_0000 + 0x200 * 13           # PARTCTL's slot with 4 banks
     # the other harts are woken before any lock
     msips = [i for i, (a, _) in enumerate(pairs) if 0x0200_0000 <= a < 0x0200_0020]
     first_lock = next(i for i, (a, v) in enumerate(pairs) if a in locks)
