@@ -234,7 +234,7 @@ class SoC(wiring.Component):
         for name in targets:
             decoders, window, target, base = guarded[name]
             checker = Checker(addr_width=len(target.adr), base=base,
-                              entries=checker_entries(name))
+                              entries=checker_entries(name, n))
             m.submodules[f"check_{name.lower()}"] = checker
             connect(m, arbitrate(name, decoders, window), checker.bus)
             connect(m, checker.sub, target)

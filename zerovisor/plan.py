@@ -19,7 +19,7 @@ from .layout import (
 )
 from .rtl.memmap import MAX_BANKS, RAM_BASE, checker_entries
 
-RAM_CHECKER_ENTRIES = checker_entries("RAM0_DATA")
+RAM_CHECKER_ENTRIES = checker_entries("RAM0_DATA", 1)
 
 __all__ = ["allocate", "bank_count", "plan_layout"]
 

@@ -373,9 +373,9 @@ def _checker_writes(plan, grants, banks):
     writes, problems = [], []
     for t, target in enumerate(targets):
         entries = grants[target]
-        if len(entries) > checker_entries(target):
+        if len(entries) > checker_entries(target, plan.soc.harts):
             problems.append(f"the {target} checker needs {len(entries)} entries but holds "
-                            f"{checker_entries(target)}: " + ", ".join(
+                            f"{checker_entries(target, plan.soc.harts)}: " + ", ".join(
                                 f"0x{b:08x}+{format_size(s)}" for b, s, _, _ in entries))
         slot = partctl + CHECKER_SLOT * t
         for n, (base, size, perm, mask) in enumerate(entries):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from zerovisor.generate import partition_blob, read_partition_blob
 from zerovisor.layout import LayoutError, parse_layout
-from zerovisor.plan import plan_layout
+from zerovisor.plan import bank_count, plan_layout
 
 SIZES = st.sampled_from(["4K", "16K", "32K", "48K", "64K", "128K", "256K", "1M", 65536, "x",
                          -1, 0])
@@ -115,6 +115,13 @@ def test_generated_layouts_validate_consistently_or_fail_cleanly(soc, parts, cha
         assert 0x8000_0000 <= base and base + size <= 0x8000_0000 + layout.soc.ram
     for (b0, s0), (b1, _) in zip(regions, regions[1:]):
         assert b0 + s0 <= b1
+    # partitions have banks of their own whenever the banks are enough for that
+    bank = layout.soc.ram // bank_count(layout)
+    spans = [range((p.ram_base - 0x8000_0000) // bank,
+                   (p.ram_base - 0x8000_0000 + p.ram_size - 1) // bank + 1)
+             for p in plan.partitions]
+    if sum(len(s) for s in spans) <= bank_count(layout):
+        assert len({b for s in spans for b in s}) == sum(len(s) for s in spans)
     # the firmware's table says the same
     parts_back, chans_back, _ = read_partition_blob(partition_blob(plan))
     assert [p["ram_base"] for p in parts_back] == [p.ram_base for p in plan.partitions]

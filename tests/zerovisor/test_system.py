@@ -8,7 +8,7 @@ import pytest
 from zerovisor.firmware.abi import VMM, VMM_MAGIC
 from zerovisor.layout import VMM_RESERVE, LayoutError, load_layout, parse_layout
 from zerovisor.plan import plan_layout
-from zerovisor.rtl.memmap import RAM_BASE, ROM_BASE, ROM_SIZE
+from zerovisor.rtl.memmap import RAM_BASE, ROM_BASE, ROM_SIZE, checker_entries
 from zerovisor.system import build_system, checker_grants, gstage_tables
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -100,12 +100,26 @@ def test_every_partition_reaches_its_own_ram_and_no_other(quad):
                               if p.plan.ram_base <= base < p.plan.ram_base + p.plan.ram_size]
                     # another partition's RAM is never granted to this one
                     assert not inside or inside[0] is part, (target, hex(base))
-    # each bank's checker holds at most 4 entries, and the fetch ports grant X only
+    # every checker holds its grants (4 entries a bank; 9, 4 and 8 for 4 harts' CLINT,
+    # PLIC and doorbells), and the fetch ports grant X only
     for target, entries in grants.items():
+        assert len(entries) <= checker_entries(target, 4)
         if target.startswith("RAM"):
             assert len(entries) <= 4
         if target.endswith("FETCH"):
             assert all(perm == 4 for _, _, perm, _ in entries)
+
+
+def test_grants_beyond_a_checkers_entries_are_refused_before_anything_runs(tmp_path,
+                                                                           monkeypatch):
+    # layouts cannot get there (banks and device checkers are sized to fit any); this is
+    # the firmware builder's guard, with the SoC's checkers made smaller than the grants
+    import zerovisor.system as system_module
+    monkeypatch.setattr(system_module, "checker_entries", lambda target, harts: 1)
+    with pytest.raises(LayoutError) as err:
+        build_system(plan_layout(load_layout("examples/quad.toml")), tmp_path)
+    assert ("the RAM0_DATA checker needs 3 entries but holds 1: 0x80000000+64K"
+            in str(err.value))
 
 
 def test_the_uart_belongs_to_the_control_partition_only(quad):
