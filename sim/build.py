@@ -6,6 +6,7 @@ parameters, the build options and every Python file of the gateware, and lives i
 cache folder (``$ZEROVISOR_CACHE``, else ``~/.cache/zerovisor``) until either changes.
 """
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -276,7 +277,8 @@ def build_model(config=SimConfig(), *, progress=None):
     folder = cache_dir() / "models" / key
     done = folder / "built"
     if done.exists():
-        done.touch()                       # last used: see prune_models
+        with contextlib.suppress(OSError):     # last used (see prune_models), if writable
+            done.touch()
         return folder
     with _locked(cache_dir() / "models" / f"{key}.lock"):
         if done.exists():
