@@ -337,7 +337,10 @@ def prune_models(models, max_age_days=MODEL_MAX_AGE_DAYS, now=None):
         if not folder.is_dir():
             continue
         marker = folder / "built"
-        used = (marker if marker.exists() else folder).stat().st_mtime
+        try:
+            used = (marker if marker.exists() else folder).stat().st_mtime
+        except FileNotFoundError:          # another build's pruning got there first
+            continue
         if now - used > max_age_days * 86400:
             shutil.rmtree(folder, ignore_errors=True)
             (models / f"{folder.name}.lock").unlink(missing_ok=True)
