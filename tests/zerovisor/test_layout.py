@@ -219,12 +219,17 @@ def test_the_fewest_banks_give_each_partition_its_own(sizes, ram, banks):
     assert bank_count(layout) == banks
     bank = layout.soc.ram // banks
     alloc = allocate(layout, [4096] * len(sizes))
-    owners = {}
-    for i, base in alloc.partitions.items():
-        first = (base - 0x8000_0000) // bank
-        for b in range(first, first + -(-layout.partition[i].ram // bank)):
-            assert owners.setdefault(b, i) == i
+    _assert_no_bank_shared([(base, layout.partition[i].ram)
+                            for i, base in alloc.partitions.items()], bank)
     assert alloc.used <= layout.soc.ram
+
+
+def _assert_no_bank_shared(regions, bank):
+    """No two of the ``(base, size)`` partition regions touch one bank."""
+    owners = {}
+    for i, (base, size) in enumerate(regions):
+        for b in range((base - 0x8000_0000) // bank, (base - 0x8000_0000 + size - 1) // bank + 1):
+            assert owners.setdefault(b, i) == i
 
 
 def test_more_banks_when_the_regions_outnumber_their_checker_entries():
@@ -333,11 +338,6 @@ def test_the_soc_takes_the_parameters_a_layout_generates(example):
     from zerovisor.rtl.soc import SoC
     plan = plan_layout(load_layout(f"examples/{example}.toml"))
     params = soc_params(plan)
-    # no two partitions in one bank
-    bank = plan.soc.ram // params["banks"]
-    owners = {}
-    for p in plan.partitions:
-        for b in range((p.ram_base - 0x8000_0000) // bank,
-                       (p.ram_base - 0x8000_0000 + p.ram_size - 1) // bank + 1):
-            assert owners.setdefault(b, p.name) == p.name
+    _assert_no_bank_shared([(p.ram_base, p.ram_size) for p in plan.partitions],
+                           plan.soc.ram // params["banks"])
     Fragment.get(SoC(**params), None)
