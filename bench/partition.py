@@ -54,7 +54,9 @@ def _system(path, tmp):
 def measure(quick=False, progress=print):
     """The record (``quick`` changes nothing)."""
     # the SoC of overhead.toml (and quad.toml): the bare-metal runs use the same model
-    soc = SimConfig(harts=4, banks=bank_count(load_layout(HERE / "layouts" / "overhead.toml")))
+    layout = load_layout(HERE / "layouts" / "overhead.toml")
+    soc = SimConfig(harts=layout.soc.harts, banks=bank_count(layout),
+                    pmp_entries=layout.soc.pmp_entries)
     lib = [FIRMWARE_DIR / "guests" / "lib"]
     with tempfile.TemporaryDirectory() as tmp:
         progress("bare-metal kernels and timer (hart 0, M-mode) ...")

@@ -3,7 +3,9 @@ model driven natively (``zerovisor.sim.native``), for 1, 2, 4 and 8 harts and fo
 default layout's boot; model build times; the core's CPI on the load. Recorded as JSON.
 
 The load is CRC-32 on hart 0 (the other harts park in WFI: the simulator evaluates them
-all the same), and ``examples/quad.toml`` booting and running its four partitions.
+all the same), and ``examples/quad.toml`` booting and running its four partitions. The
+CRC runs on the SoC a layout builds (one PMP entry a hart, as ``[soc] pmp_entries``
+defaults to), so that the 4-hart CRC and quad.toml share one model.
 
 Usage: python bench/sim_speed.py [--quick] [--out FILE]; writes
 bench/results/sim_speed.json (``--quick``: 1 hart, few rounds, no quad, written only
@@ -35,7 +37,9 @@ def _build(config, progress):
 
 
 def crc_speed(harts, rounds, progress):
-    config = SimConfig(harts=harts, banks=min(harts, 4) if harts > 1 else 1)
+    from zerovisor.layout import Soc
+    config = SimConfig(harts=harts, banks=min(harts, 4) if harts > 1 else 1,
+                       pmp_entries=Soc().pmp_entries)
     _, cold, cached = _build(config, progress)
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "crc.c"

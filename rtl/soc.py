@@ -18,6 +18,7 @@ from amaranth.lib.wiring import In, Out, connect
 from .bootrom import boot_rom
 from .bus import Arbiter, Decoder
 from .cpu.core import Core, Pma
+from .cpu.pmp import PMP_ENTRIES, check_pmp_entries
 from .cpu.rvfi import RVFISignature
 from .memmap import (
     CHECKER_SLOT,
@@ -79,6 +80,9 @@ class SoC(wiring.Component):
         Every data access of the harts goes to the bus a cycle after E decides it, from
         registers (see :class:`~.cpu.core.Core`): a load or store costs a cycle more, and
         the path from an instruction to the block RAM's write enable is cut in two.
+    pmp_entries : int
+        PMP entries of each hart, 0 to 16 (see :mod:`.cpu.pmp`): zerovisor's firmware
+        uses one, the partition checkers isolate.
     fault : str or None
         Test-only fault injected into hart 0 (see :class:`~.cpu.core.Core`).
     """
@@ -86,7 +90,7 @@ class SoC(wiring.Component):
     def __init__(self, *, harts=1, banks=1, uarts=1, ram_size=512 * 1024,
                  clock_hz=50_000_000, sim=False, ram_init=(), entry=RAM_BASE, hext=True,
                  rom_init=None, ram_built=None, rom_built=None, late_mem=False,
-                 fault=None):
+                 pmp_entries=PMP_ENTRIES, fault=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
@@ -118,6 +122,7 @@ class SoC(wiring.Component):
         self.entry = entry
         self.hext = hext
         self.late_mem = late_mem
+        self.pmp_entries = check_pmp_entries(pmp_entries)
         self.fault = fault
         self.memory_map = memory_map(ram_size=ram_size, uarts=uarts)
         super().__init__({
@@ -146,7 +151,7 @@ class SoC(wiring.Component):
         cores = []
         for h in range(n):
             core = Core(hartid=h, reset_addr=ROM_BASE, pma=pma, hext=self.hext,
-                        late_mem=self.late_mem,
+                        late_mem=self.late_mem, pmp_entries=self.pmp_entries,
                         fault=self.fault if h == 0 else None)
             m.submodules[f"cpu{h}" if n > 1 else "cpu"] = core
             cores.append(core)

@@ -105,6 +105,7 @@ class SimConfig:
     trace: str | None = None   # None, "vcd" or "fst": build with waveform tracing
     fault: str | None = None   # test-only core fault, see rtl.cpu.core.Core
     late_mem: bool = False     # data accesses registered a cycle after E (see rtl.soc.SoC)
+    pmp_entries: int = 8       # of each hart: rtl.cpu.pmp.PMP_ENTRIES, the core's default
 
 
 def cache_dir():
@@ -166,7 +167,8 @@ def generate_verilog(config):
     from amaranth.back import verilog
     harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz,
                          harts=config.harts, banks=config.banks, uarts=config.uarts,
-                         late_mem=config.late_mem, fault=config.fault)
+                         late_mem=config.late_mem, pmp_entries=config.pmp_entries,
+                         fault=config.fault)
     text = verilog.convert(harness, name=HARNESS, emit_src=False)
     return "\n".join([_ZERO_INIT.sub("", text), *verilog_sources(text)])
 

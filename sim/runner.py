@@ -162,7 +162,7 @@ def system_memories(system, config):
 def system_config(system, *, late_mem=False):
     """The simulation model a built system runs on."""
     return SimConfig(late_mem=late_mem, **{k: system.params[k] for k in (
-        "ram_size", "clock_hz", "harts", "banks", "uarts")})
+        "ram_size", "clock_hz", "harts", "banks", "uarts", "pmp_entries")})
 
 
 def _ram_memories(config, words):

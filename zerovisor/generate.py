@@ -194,7 +194,8 @@ def soc_params(plan):
     """The SoC's parameters, as :class:`zerovisor.rtl.soc.SoC` takes them."""
     banks = bank_count(plan.layout)
     return {"harts": plan.soc.harts, "banks": banks, "uarts": plan.soc.uarts,
-            "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock}
+            "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock,
+            "pmp_entries": plan.soc.pmp_entries}
 
 
 def summary_tables(plan):

@@ -48,6 +48,9 @@ class Soc(_Table):
                       "from 64K to 16M")
     clock: Clock = Field(50_000_000, description="clock rate, e.g. \"50MHz\"")
     uarts: int = Field(1, ge=1, le=4, description="number of UARTs (uart0, uart1, ...)")
+    pmp_entries: int = Field(1, ge=0, le=16, description="PMP entries of each hart, 0 to "
+                             "16; the boot firmware uses one (the partition checkers "
+                             "isolate), and each costs logic")
 
 
 class Partition(_Table):

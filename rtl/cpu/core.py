@@ -54,7 +54,7 @@ from .lsu import load_extend, store_lanes
 from .mmu import Access, Fault, Mmu
 from .muldiv import MulDiv
 from .pma import Pma, pma_allows
-from .pmp import PmpChecker
+from .pmp import PMP_ENTRIES, PmpChecker, check_pmp_entries
 from .rvfi import RVFISignature
 
 __all__ = ["Core", "Pma"]
@@ -95,6 +95,8 @@ class Core(wiring.Component):
         and data TLB end at registers instead of going on through PMP, the bus, its
         arbiters and the partition checkers to the block RAM's write enable. The FPGA
         builds' option.
+    pmp_entries : int
+        PMP entries, 0 to 16 (see :mod:`.pmp`).
     fault : str or None
         Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
         flipped, so that tests can show the lockstep checker catching a wrong core.
@@ -121,7 +123,7 @@ class Core(wiring.Component):
     state: Out(4)
 
     def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, late_mem=False,
-                 fault=None):
+                 pmp_entries=PMP_ENTRIES, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
             raise ValueError(f"reset_addr must be a word-aligned 32-bit address, "
                              f"not {reset_addr!r}")
@@ -132,6 +134,7 @@ class Core(wiring.Component):
         self.pma = pma if pma is not None else [Pma(0, 2**32, execute=True)]
         self.hext = bool(hext)
         self.late_mem = bool(late_mem)
+        self.pmp_entries = check_pmp_entries(pmp_entries)
         self.fault = fault
         super().__init__()
 
@@ -141,10 +144,11 @@ class Core(wiring.Component):
         m.submodules.alu = alu = ALU()
         m.submodules.muldiv = muldiv = MulDiv()
         m.submodules.amo = amo = AmoALU()
-        m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext)
+        m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext,
+                                         pmp_entries=self.pmp_entries)
         m.submodules.mmu = mmu = Mmu()
-        m.submodules.pmp_i = pmp_i = PmpChecker()
-        m.submodules.pmp_d = pmp_d = PmpChecker()
+        m.submodules.pmp_i = pmp_i = PmpChecker(self.pmp_entries)
+        m.submodules.pmp_d = pmp_d = PmpChecker(self.pmp_entries)
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
         rp1 = regs.read_port(domain="comb")
         rp2 = regs.read_port(domain="comb")

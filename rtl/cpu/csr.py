@@ -21,7 +21,7 @@ from amaranth.lib.wiring import In, Out
 from ..bus import PID_WIDTH
 from ..partition.register import PartitionRegister
 from .isa import Csr, Irq, Priv, misa
-from .pmp import PMP_ENTRIES, PmpMode, pmp_entry_layout
+from .pmp import MAX_PMP_ENTRIES, PMP_ENTRIES, PmpMode, check_pmp_entries, pmp_entry_layout
 
 __all__ = ["CSRFile", "StatusLayout", "Target", "VS_ALIASED"]
 
@@ -77,13 +77,16 @@ class CSRFile(wiring.Component):
         Value of ``mhartid``.
     hext : bool
         Implement the hypervisor extension.
+    pmp_entries : int
+        PMP entries, 0 to 16 (see :mod:`.pmp`); the CSRs of the others read zero.
     """
 
-    def __init__(self, *, hartid=0, hext=True):
+    def __init__(self, *, hartid=0, hext=True, pmp_entries=PMP_ENTRIES):
         if not isinstance(hartid, int) or hartid < 0:
             raise ValueError(f"hartid must be a non-negative integer, not {hartid!r}")
         self.hartid = hartid
         self.hext = bool(hext)
+        self.pmp_entries = check_pmp_entries(pmp_entries)
         super().__init__({
             # access by the executing instruction
             "addr": In(12),
@@ -125,7 +128,7 @@ class CSRFile(wiring.Component):
             "mtime": In(64),
             "retire": In(1),
             "unretire": In(1),
-            "pmp": Out(data.ArrayLayout(pmp_entry_layout, PMP_ENTRIES)),
+            "pmp": Out(data.ArrayLayout(pmp_entry_layout, self.pmp_entries)),
             "pid": Out(PID_WIDTH),
             "pid_locked": Out(1),
             # a write to satp, vsatp or hgatp: translations cached under the old value go
@@ -250,12 +253,13 @@ class CSRFile(wiring.Component):
         hpm_patterns = [format((base - 3) >> 5, "07b") + "-----" for base in hpm_groups]
         hpm_holes = [base - 3 + n for base in hpm_groups for n in range(3)
                      if base - 3 + n not in table]
-        pmpcfg = [Cat(self.pmp[i].cfg.as_value() for i in range(4 * k, 4 * k + 4))
-                  if 4 * k < PMP_ENTRIES else Const(0, 32) for k in range(4)]
-        for k in range(4):
+        entries = self.pmp_entries
+        pmpcfg = [Cat(self.pmp[i].cfg.as_value() if i < entries else Const(0, 8)
+                      for i in range(4 * k, 4 * k + 4)) for k in range(MAX_PMP_ENTRIES // 4)]
+        for k in range(MAX_PMP_ENTRIES // 4):
             table[Csr.PMPCFG0 + k] = pmpcfg[k]
-        for i in range(16):
-            table[Csr.PMPADDR0 + i] = self.pmp[i].addr if i < PMP_ENTRIES else 0
+        for i in range(MAX_PMP_ENTRIES):
+            table[Csr.PMPADDR0 + i] = self.pmp[i].addr if i < entries else 0
 
         addr = self.addr
         aliased = Signal()
@@ -423,14 +427,14 @@ class CSRFile(wiring.Component):
                     m.d.sync += hideleg.eq(w & VS_IRQS)
                 with m.Case(Csr.HGEIE):
                     m.d.sync += hgeie.eq(w & 0b10)
-                for k in range(PMP_ENTRIES // 4):
+                for k in range((entries + 3) // 4):
                     with m.Case(Csr.PMPCFG0 + k):
-                        for j in range(4):
+                        for j in range(min(4, entries - 4 * k)):
                             self._write_pmpcfg(m, 4 * k + j, w[8 * j:8 * j + 8])
-                for i in range(PMP_ENTRIES):
+                for i in range(entries):
                     with m.Case(Csr.PMPADDR0 + i):
                         locked = self.pmp[i].cfg.l
-                        if i + 1 < PMP_ENTRIES:
+                        if i + 1 < entries:
                             nxt = self.pmp[i + 1].cfg
                             locked = locked | (nxt.l & (nxt.a == PmpMode.TOR))
                         with m.If(~locked):

@@ -4,6 +4,13 @@ Privileged spec, "Physical Memory Protection": entries are matched in order, the
 matching entry decides; M-mode is checked only against locked entries; with no match,
 M-mode is allowed and every other mode denied. Grain is 4 bytes, and every access the core
 makes is naturally aligned and at most 4 bytes, so an access never straddles an entry.
+
+How many entries a hart has is a parameter (0 to 16; the CSRs of all 16 exist, those past
+the last entry read zero and ignore writes, as the spec allows for WARL fields). With none
+every access is allowed ("If no PMP entry matches an S-mode or U-mode access, but at least
+one PMP entry is implemented, the access fails"). Zerovisor's boot firmware uses one entry
+(everything, for S and U: the partition checkers isolate), so a board build can drop the
+rest: each entry is two comparators in each of the hart's two checkers.
 """
 
 from amaranth import Cat, Const, Module, Signal
@@ -12,9 +19,19 @@ from amaranth.lib.wiring import In, Out
 
 from .isa import Priv
 
-__all__ = ["PMP_ENTRIES", "PmpCfg", "PmpMode", "PmpChecker", "pmp_entry_layout"]
+__all__ = ["PMP_ENTRIES", "MAX_PMP_ENTRIES", "PmpCfg", "PmpMode", "PmpChecker",
+           "pmp_entry_layout", "check_pmp_entries"]
 
-PMP_ENTRIES = 8
+PMP_ENTRIES = 8        # the default
+MAX_PMP_ENTRIES = 16   # the CSRs that exist (pmpcfg0-3, pmpaddr0-15)
+
+
+def check_pmp_entries(entries):
+    """``entries``, or a ``ValueError`` that says what is allowed."""
+    if not isinstance(entries, int) or isinstance(entries, bool) or \
+            not 0 <= entries <= MAX_PMP_ENTRIES:
+        raise ValueError(f"pmp_entries must be 0 to {MAX_PMP_ENTRIES}, not {entries!r}")
+    return entries
 
 
 class PmpMode:
@@ -37,7 +54,7 @@ class PmpChecker(wiring.Component):
     """
 
     def __init__(self, entries=PMP_ENTRIES):
-        self.entries = entries
+        self.entries = check_pmp_entries(entries)
         super().__init__({
             "pmp": In(data.ArrayLayout(pmp_entry_layout, entries)),
             "addr": In(32),
@@ -48,6 +65,9 @@ class PmpChecker(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
+        if not self.entries:
+            m.d.comb += self.allow.eq(1)
+            return m
         word = Cat(self.addr[2:32], Const(0, 2))  # compared with pmpaddr (address >> 2)
         is_m = self.priv == Priv.M
         matches, oks = [], []

@@ -6,7 +6,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from zerovisor.rtl.cpu.csr import CSRFile
-from zerovisor.rtl.cpu.isa import Csr, misa
+from zerovisor.rtl.cpu.isa import Csr, Priv, misa
 
 
 def access(hext, addr, *, writes=False):
@@ -87,3 +87,74 @@ def test_hpm_counters_exist_and_read_zero_around_the_named_counters():
     assert all(seen[a] == (0, 0) for a in hpm), [hex(a) for a in hpm if seen[a] != (0, 0)]
     assert all(seen[a][0] for a in holes), [hex(a) for a in holes if not seen[a][0]]
     assert not any(seen[a][0] for a in named)
+
+
+@pytest.mark.parametrize("entries", [0, 1, 3, 8, 16])
+def test_pmp_csrs_past_the_last_entry_read_zero_and_ignore_writes(entries):
+    """All 16 pmpaddr and 4 pmpcfg CSRs exist whatever the entry count; an entry that is
+    there keeps what M-mode writes (W without R is reserved: kept only with R), the others
+    read zero."""
+    dut = CSRFile(hext=True, pmp_entries=entries)
+    addrs = [Csr.PMPADDR0 + i for i in range(16)] + [Csr.PMPCFG0 + k for k in range(4)]
+    seen = {}
+
+    async def body(ctx):
+        for addr in addrs:
+            ctx.set(dut.addr, addr)
+            ctx.set(dut.writes, 1)
+            ctx.set(dut.write, 1)
+            ctx.set(dut.wdata, 0x0F0F_0F0F)
+            await ctx.tick()
+        ctx.set(dut.write, 0)
+        ctx.set(dut.writes, 0)
+        for addr in addrs:
+            ctx.set(dut.addr, addr)
+            seen[addr] = (ctx.get(dut.illegal), ctx.get(dut.rdata))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(body)
+    sim.run()
+    # 0x0F a cfg byte: R, W, X and A = TOR, not locked
+    for i in range(16):
+        assert seen[Csr.PMPADDR0 + i] == (0, 0x0F0F_0F0F if i < entries else 0), i
+    for k in range(4):
+        want = sum(0x0F << 8 * j for j in range(4) if 4 * k + j < entries)
+        assert seen[Csr.PMPCFG0 + k] == (0, want), k
+
+
+@pytest.mark.parametrize("entries", [-1, 17, True, "8"])
+def test_a_pmp_entry_count_out_of_range_is_refused(entries):
+    from zerovisor.rtl.cpu.pmp import PmpChecker
+    with pytest.raises(ValueError, match="pmp_entries must be 0 to 16"):
+        CSRFile(pmp_entries=entries)
+    with pytest.raises(ValueError, match="pmp_entries must be 0 to 16"):
+        PmpChecker(entries)
+
+
+@pytest.mark.parametrize("entries, cfg, priv, allowed", [
+    (0, 0, Priv.U, 1),         # no entries: everything is allowed, at every privilege
+    (0, 0, Priv.S, 1),
+    (1, 0x1F, Priv.S, 1),      # one NAPOT entry over everything, R W X (the boot firmware's)
+    (1, 0x00, Priv.S, 0),      # one entry, off: S and U match nothing and are refused...
+    (1, 0x00, Priv.M, 1),      # ...and M is allowed
+    (1, 0x1B, Priv.U, 0),      # NAPOT R W without X: no execute
+])
+def test_pmp_checker_with_few_entries(entries, cfg, priv, allowed):
+    from zerovisor.rtl.cpu.pmp import PmpChecker
+    dut = PmpChecker(entries)
+    seen = {}
+
+    async def body(ctx):
+        if entries:
+            ctx.set(dut.pmp[0].addr, 0xFFFF_FFFF)
+            ctx.set(dut.pmp[0].cfg.as_value(), cfg)
+        ctx.set(dut.addr, 0x8000_1234)
+        ctx.set(dut.priv, priv)
+        ctx.set(dut.need, 0b100)
+        seen["allow"] = ctx.get(dut.allow)
+
+    sim = Simulator(dut)
+    sim.add_testbench(body)
+    sim.run()
+    assert seen["allow"] == allowed

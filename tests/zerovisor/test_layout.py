@@ -53,6 +53,8 @@ def error_of(text, tmp_path=None):
     # wrong types and values
     (GOOD.replace("harts = 4", "harts = \"4\""), ["bad.toml:2: [soc] harts: ", "not '4'"]),
     (GOOD.replace("harts = 4", "harts = 9"), ["[soc] harts: ", "less than or equal to 8"]),
+    (GOOD.replace("harts = 4", "harts = 4\npmp_entries = 17"),
+     ["bad.toml:3: [soc] pmp_entries: ", "less than or equal to 16"]),
     (GOOD.replace("ram = \"512K\"", "ram = \"lots\""),
      ["bad.toml:3: [soc] ram: expected a size such as \"64K\""]),
     (GOOD.replace("ram = \"512K\"", "ram = \"512K\"\nclock = \"fast\""),

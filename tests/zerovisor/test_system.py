@@ -60,7 +60,7 @@ def test_quad_builds_a_rom_and_slices(quad):
     assert quad.rom[0] != 0                               # code at the reset vector
     assert quad.rom_elf.exists()
     assert quad.params == {"harts": 4, "banks": 4, "uarts": 1, "ram_size": 512 << 10,
-                           "clock_hz": 50_000_000}
+                           "clock_hz": 50_000_000, "pmp_entries": 1}
     for part in quad.partitions:
         data = quad.ram[part.slice_base]
         assert len(data) == part.slice_size and part.slice_base % part.slice_size == 0
