@@ -1,12 +1,13 @@
 """The SoC on an FPGA board: what synthesis maps it to for 1, 2 and 4 harts, each with and
-without the hypervisor extension (128 KiB of RAM, the boot ROM's default contents: the
-hardware is measured, not a layout), against the board's device. The synthesis is the
+without the hypervisor extension (128 KiB of RAM, the boot ROM's default contents, one PMP
+entry a hart as a layout's ``[soc] pmp_entries`` defaults to: the hardware is measured, not
+a layout), against the board's device. The synthesis is the
 one ``zerovisor build`` runs (the board's top level, yosys with the script in
 :data:`zerovisor.boards.SYNTH_OVERRIDES`); ``--place-and-route`` goes on from that netlist
 through nextpnr and ecppack for the clock speed, which takes from minutes (1 hart) to hours.
 
 ``quad`` is the default layout itself, ``examples/quad.toml`` as ``zerovisor build`` makes
-it: 4 harts, 8 RAM banks built as far as the layout places anything, its boot firmware,
+it: 4 harts, 4 RAM banks built as far as the layout places anything, its boot firmware,
 VMM and guests preloaded; at the clock asked, not the layout's.
 
 Usage: python bench/fpga.py [--board NAME] [--only 1h 1 2h ... quad] [--place-and-route]
@@ -66,9 +67,11 @@ def board_top(board, name, clock_hz, folder, late_mem):
     if name == "quad":
         return BoardTop.of_system(board, quad_system(folder), clock_hz=clock_hz,
                                   late_mem=late_mem)
+    from zerovisor.layout import Soc
     harts, hext = parse_config(name)
     return BoardTop(board, {"harts": harts, "ram_size": RAM, "clock_hz": clock_hz,
-                            "hext": hext}, late_mem=late_mem)
+                            "hext": hext, "pmp_entries": Soc().pmp_entries},
+                    late_mem=late_mem)
 
 
 def synthesize(board, name, clock_hz, folder, late_mem):

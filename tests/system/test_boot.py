@@ -160,9 +160,16 @@ def test_a_device_interrupt_reaches_its_guest_through_the_plic_guest_context(tmp
 
 
 @pytest.mark.xdist_group("single")
-def test_single_partition_owns_the_uart_and_its_lines_are_prefixed(tmp_path):
-    result, states = boot(EXAMPLES / "single.toml", tmp_path, max_cycles=2_000_000,
-                          until=["[solo] tick 2"])
+@pytest.mark.parametrize("pmp_entries", [None, 0])
+def test_single_partition_owns_the_uart_and_its_lines_are_prefixed(tmp_path, pmp_entries):
+    """Also on harts without PMP entries (``pmp_entries = 0``): the firmware's one entry
+    then does not exist, and S and U reach everything the checkers let through."""
+    layout = EXAMPLES / "single.toml"
+    if pmp_entries is not None:
+        text = layout.read_text().replace("[soc]\n", f"[soc]\npmp_entries = {pmp_entries}\n")
+        layout = tmp_path / "single.toml"
+        layout.write_text(text)
+    result, states = boot(layout, tmp_path, max_cycles=2_000_000, until=["[solo] tick 2"])
     assert result.reason == "until", result.output
     assert lines_of(result.output, "solo")[0].startswith("hello from hart 0")
     assert states == {"solo": (STATE["running"], 1)}
