@@ -9,6 +9,15 @@ from zerovisor.rtl.cpu.csr import CSRFile
 from zerovisor.rtl.cpu.isa import Csr, Priv, misa
 
 
+def simulate(dut, body, *, clock=True):
+    """Run the testbench ``body`` on ``dut`` (with a clock unless it has no registers)."""
+    sim = Simulator(dut)
+    if clock:
+        sim.add_clock(1e-8)
+    sim.add_testbench(body)
+    sim.run()
+
+
 def access(hext, addr, *, writes=False):
     """(exists-and-allowed from M-mode, rdata) for one access at reset."""
     dut = CSRFile(hext=hext)
@@ -21,10 +30,7 @@ def access(hext, addr, *, writes=False):
         seen["virtual"] = ctx.get(dut.virtual)
         seen["rdata"] = ctx.get(dut.rdata)
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(body)
-    sim.run()
+    simulate(dut, body)
     return seen
 
 
@@ -80,10 +86,7 @@ def test_hpm_counters_exist_and_read_zero_around_the_named_counters():
             ctx.set(dut.addr, addr)
             seen[addr] = (ctx.get(dut.illegal), ctx.get(dut.rdata))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(body)
-    sim.run()
+    simulate(dut, body)
     assert all(seen[a] == (0, 0) for a in hpm), [hex(a) for a in hpm if seen[a] != (0, 0)]
     assert all(seen[a][0] for a in holes), [hex(a) for a in holes if not seen[a][0]]
     assert not any(seen[a][0] for a in named)
@@ -92,8 +95,7 @@ def test_hpm_counters_exist_and_read_zero_around_the_named_counters():
 @pytest.mark.parametrize("entries", [0, 1, 3, 8, 16])
 def test_pmp_csrs_past_the_last_entry_read_zero_and_ignore_writes(entries):
     """All 16 pmpaddr and 4 pmpcfg CSRs exist whatever the entry count; an entry that is
-    there keeps what M-mode writes (W without R is reserved: kept only with R), the others
-    read zero."""
+    there keeps what M-mode writes, the others read zero."""
     dut = CSRFile(hext=True, pmp_entries=entries)
     addrs = [Csr.PMPADDR0 + i for i in range(16)] + [Csr.PMPCFG0 + k for k in range(4)]
     seen = {}
@@ -111,10 +113,7 @@ def test_pmp_csrs_past_the_last_entry_read_zero_and_ignore_writes(entries):
             ctx.set(dut.addr, addr)
             seen[addr] = (ctx.get(dut.illegal), ctx.get(dut.rdata))
 
-    sim = Simulator(dut)
-    sim.add_clock(1e-8)
-    sim.add_testbench(body)
-    sim.run()
+    simulate(dut, body)
     # 0x0F a cfg byte: R, W, X and A = TOR, not locked
     for i in range(16):
         assert seen[Csr.PMPADDR0 + i] == (0, 0x0F0F_0F0F if i < entries else 0), i
@@ -154,7 +153,5 @@ def test_pmp_checker_with_few_entries(entries, cfg, priv, allowed):
         ctx.set(dut.need, 0b100)
         seen["allow"] = ctx.get(dut.allow)
 
-    sim = Simulator(dut)
-    sim.add_testbench(body)
-    sim.run()
+    simulate(dut, body, clock=False)
     assert seen["allow"] == allowed
