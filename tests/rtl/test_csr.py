@@ -155,3 +155,15 @@ def test_pmp_checker_with_few_entries(entries, cfg, priv, allowed):
 
     simulate(dut, body, clock=False)
     assert seen["allow"] == allowed
+
+
+def test_the_pmp_bounds_spelled_outside_the_rtl_match_it():
+    """``SimConfig`` and the layout file keep their own copies of the PMP numbers (they
+    load without Amaranth): the ISA tests' core has the RTL's default, and a layout takes
+    0 to the CSRs that exist."""
+    from zerovisor.layout import Soc
+    from zerovisor.rtl.cpu.pmp import MAX_PMP_ENTRIES, PMP_ENTRIES
+    from zerovisor.sim.build import SimConfig
+    assert SimConfig().pmp_entries == PMP_ENTRIES
+    bounds = {type(m).__name__: m for m in Soc.model_fields["pmp_entries"].metadata}
+    assert (bounds["Ge"].ge, bounds["Le"].le) == (0, MAX_PMP_ENTRIES)
