@@ -174,7 +174,8 @@ def measure(quick=False, progress=print):
         "kernels": kernels,
         "cpi_geomean": geomean,
         "late_mem": {"what": "the same kernels on the harts zerovisor build makes: every "
-                             "data access a cycle after E (rtl.soc.SoC's late_mem)",
+                             "data access a cycle after E, every fetch a cycle after F "
+                             "(rtl.soc.SoC's late_mem)",
                      "cpi": {name: k["cpi"] for name, k in late.items()},
                      "cpi_geomean": late_geomean},
         "sim_cycles": result.cycles,

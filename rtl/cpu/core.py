@@ -1,8 +1,9 @@
 """An RV32IMA_Zicsr_Zifencei core with M, S and U modes, Sv32 and (by default) the
 hypervisor extension with Sstc: an in-order pipeline of four stages, two of them fetch.
 
-- **F** presents the next fetch address to the instruction bus; block RAM answers in the
-  next cycle (**F2**), and the answer is registered in the fetch queue.
+- **F** presents the next fetch address to the instruction bus (with ``late_mem``, a
+  cycle later from registers); block RAM answers in the next cycle (**F2**), and the
+  answer is registered in the fetch queue.
   The fetch is checked by PMP and by the physical memory attributes (PMA: which
   addresses hold memory that can be executed) before it is issued.
 - **E** decodes the oldest instruction of the fetch queue, reads the register file
@@ -93,8 +94,12 @@ class Core(wiring.Component):
         SC's only while its reservation holds. A load or store costs a cycle more; what E
         finishes depends on registers and the instruction's kind, and the address adder
         and data TLB end at registers instead of going on through PMP, the bus, its
-        arbiters and the partition checkers to the block RAM's write enable. The FPGA
-        builds' option.
+        arbiters and the partition checkers to the block RAM's write enable. Fetches too
+        leave from registers: F translates and checks the fetch address and registers the
+        request, which goes to the bus a cycle later (the fetch queue holds one more
+        instruction), so that the instruction TLB and PMP end at registers instead of
+        going on through the fetch arbiter and the partition checker; every redirect
+        costs a cycle more. The FPGA builds' option.
     pmp_entries : int
         PMP entries, 0 to 16 (see :mod:`.pmp`).
     fault : str or None
@@ -174,7 +179,11 @@ class Core(wiring.Component):
         pend_gpa = Signal(32)
         # The fetch queue: fetched instructions, oldest first, registered as they arrive;
         # queue[0] is E's instruction. Only a redirect empties it.
-        queue = [Signal(Fetched, name=f"queue{i}") for i in range(QUEUE_DEPTH)]
+        # With late_mem a fetch leaves for the bus a cycle after F translated and checked it,
+        # from the request registers below, so the queue holds one more.
+        late = self.late_mem
+        depth = QUEUE_DEPTH + late
+        queue = [Signal(Fetched, name=f"queue{i}") for i in range(depth)]
         # A fetch walk's fault, waiting to be handed to E as a faulting fetch
         ifault = Signal()
         ifault_code = Signal(2)
@@ -190,7 +199,7 @@ class Core(wiring.Component):
         fetch_tlb_fault = mmu.i_on & (mmu.i_fault != Fault.NONE)
         m.d.comb += [
             pmp_i.addr.eq(fetch_paddr), pmp_i.priv.eq(priv), pmp_i.need.eq(0b100),
-            ibus.adr.eq(fetch_paddr[2:32]), ibus.sel.eq(0b1111), ibus.fetch.eq(1),
+            ibus.sel.eq(0b1111), ibus.fetch.eq(1),
             ibus.pid.eq(csr.pid), dbus.pid.eq(csr.pid), iobus.pid.eq(csr.pid),
             self.pid.eq(csr.pid), self.pid_locked.eq(csr.pid_locked),
             ibus.hart.eq(self.hartid), dbus.hart.eq(self.hartid),
@@ -370,7 +379,6 @@ class Core(wiring.Component):
         io_ram = Signal()        # late_mem: the registered access is to memory (data bus)
         io_lock = Signal()       # ... an AMO's read, its write follows
         io_sc = Signal()         # ... an SC's write, made only while its reservation holds
-        late = self.late_mem
         m.d.comb += checked.eq(Cat(Const(0, 2), io_adr) if late else d_paddr)
         m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram & (mem_ok if late else 1)),
                      iobus.adr.eq(io_adr), iobus.we.eq(io_we),
@@ -669,8 +677,14 @@ class Core(wiring.Component):
         # the bus: a checker refused it) until a redirect. A fetch whose translation
         # misses waits until E and W are empty, then walks. A fetch an arbiter does not
         # take this cycle is asked again.
-        in_flight = Signal(range(QUEUE_DEPTH + 2))
-        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend)
+        # With late_mem the request F makes is registered (``req``) and goes to the bus from
+        # the registers in the next cycle, so the instruction TLB and PMP end at registers
+        # instead of going on through the bus, the fetch arbiter and the partition checker:
+        # every redirect costs a cycle more, and ``req`` counts as in flight.
+        req = Signal(Fetched)      # its pc is the physical address; insn unused
+        req_vpc = Signal(32)       # the fetch's own (virtual) address
+        in_flight = Signal(range(depth + 3))
+        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend + req.valid)
         # Static prediction: a JAL or a backward branch arriving from the bus sends
         # fetching to its target at once (the sequential fetch issued meanwhile is
         # dropped), so that when E finds it taken, as loops mostly are, it costs one
@@ -698,29 +712,59 @@ class Core(wiring.Component):
             m.d.sync += stopped.eq(0)
         with m.Elif(fetch_faults):
             m.d.sync += stopped.eq(1)
-        issue = (in_flight < QUEUE_DEPTH) & ~(new_page & (in_flight != 0)) \
-            & ~fetch_faults & ~stopped
+        issue = (in_flight < depth) & ~(new_page & (in_flight != 0)) \
+            & ~fetch_faults & ~stopped & ~(req.valid & req.fault)
         fetch_req = Signal()
-        m.d.comb += [fetch_req.eq(issue & ~ifault & fetch_ready),
-                     ibus.cyc.eq(fetch_req & fetch_ok)]
+        m.d.comb += fetch_req.eq(issue & ~ifault & fetch_ready)
+        if late:
+            # nothing goes to the bus past a fetch that faulted (the request is dropped)
+            m.d.comb += [ibus.cyc.eq(req.valid & ~req.fault & ~fetch_faults),
+                         ibus.adr.eq(req.pc[2:32])]
+            leaves = req.valid & ~(ibus.cyc & ibus.stall)     # the bus took it, or a fault
+            taken = ~req.valid | leaves                        # room for F's next request
+            made = Signal(Fetched)     # what F registers
+            m.d.comb += [made.valid.eq(1), made.pc.eq(fetch_paddr),
+                         made.fault.eq(~fetch_ok),
+                         made.code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
+                         made.gpa.eq(mmu.i_gpa)]
+            with m.If(redirect | guess | fetch_faults):
+                m.d.sync += req.valid.eq(0)
+            with m.Elif(issue & ifault & taken):
+                m.d.sync += [req.valid.eq(1), req.fault.eq(1), req.code.eq(ifault_code),
+                             req.gpa.eq(ifault_gpa), req_vpc.eq(fetch_pc)]
+            with m.Elif(fetch_req & taken):
+                m.d.sync += [req.eq(made), req_vpc.eq(fetch_pc)]
+            with m.Elif(leaves):
+                m.d.sync += req.valid.eq(0)
+            stepped = taken & (issue & ifault | fetch_req)     # F's request registered
+            with m.If(redirect | guess | fetch_faults | ~leaves):
+                m.d.sync += pend.eq(0)
+            with m.Else():
+                m.d.sync += [pend.eq(1), pend_pc.eq(req_vpc), pend_fault.eq(req.fault),
+                             pend_code.eq(req.code), pend_gpa.eq(req.gpa)]
+        else:
+            m.d.comb += [ibus.cyc.eq(fetch_req & fetch_ok), ibus.adr.eq(fetch_paddr[2:32])]
+            taken = 1
+            stepped = (issue & ifault) | (fetch_req & ~(ibus.cyc & ibus.stall))
+            with m.If(redirect | guess | ~stepped):
+                m.d.sync += pend.eq(0)
+            with m.Elif(issue & ifault):
+                m.d.sync += [pend.eq(1), pend_pc.eq(fetch_pc), pend_fault.eq(1),
+                             pend_code.eq(ifault_code), pend_gpa.eq(ifault_gpa)]
+            with m.Else():
+                m.d.sync += [pend.eq(1), pend_pc.eq(fetch_pc), pend_fault.eq(~fetch_ok),
+                             pend_code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
+                             pend_gpa.eq(mmu.i_gpa)]
         with m.If(redirect):
-            m.d.sync += [fetch_pc.eq(redirect_to), pend.eq(0), far.eq(0)]
+            m.d.sync += [fetch_pc.eq(redirect_to), far.eq(0)]
         with m.Elif(guess):
-            m.d.sync += [fetch_pc.eq(guess_target), pend.eq(0),
+            m.d.sync += [fetch_pc.eq(guess_target),
                          far.eq(guess_target[12:] != pend_pc[12:])]
-        with m.Elif(issue & ifault):
-            m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
-                         pend_fault.eq(1), pend_code.eq(ifault_code), pend_gpa.eq(ifault_gpa)]
-        with m.Elif(fetch_req & ~(ibus.cyc & ibus.stall)):
-            m.d.sync += [fetch_pc.eq(fetch_pc + 4), pend.eq(1), pend_pc.eq(fetch_pc),
-                         pend_fault.eq(~fetch_ok), far.eq(0),
-                         pend_code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
-                         pend_gpa.eq(mmu.i_gpa)]
-        with m.Else():
-            m.d.sync += pend.eq(0)
-            with m.If(issue & ~fetch_ready & (in_flight == 0) & ~w_valid & ~mmu.busy
-                      & ~redirect & ~trapping):
-                m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
+        with m.Elif(stepped):
+            m.d.sync += [fetch_pc.eq(fetch_pc + 4), far.eq(0)]
+        with m.Elif(issue & ~fetch_ready & (in_flight == 0) & ~w_valid & ~mmu.busy
+                    & ~redirect & ~trapping):
+            m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
         # The queue: E's finished instruction leaves, the answer arriving joins behind
         # the rest; a redirect empties it (dropping an answer on the way).
         arriving = Signal(Fetched)
@@ -733,7 +777,7 @@ class Core(wiring.Component):
         with m.If(redirect):
             m.d.sync += [q.valid.eq(0) for q in queue]
         with m.Else():
-            kept = [Signal(Fetched, name=f"kept{i}") for i in range(QUEUE_DEPTH)]
+            kept = [Signal(Fetched, name=f"kept{i}") for i in range(depth)]
             with m.If(e_done):
                 m.d.comb += [k.eq(q) for k, q in zip(kept, queue[1:])]
             with m.Else():
@@ -749,7 +793,7 @@ class Core(wiring.Component):
         walk_fault = mmu.done & (mmu.fault != Fault.NONE)
         with m.If(walk_fault & walk_fetch):
             m.d.sync += [ifault.eq(1), ifault_code.eq(mmu.fault), ifault_gpa.eq(mmu.fault_gpa)]
-        with m.Elif(redirect | guess | (issue & ifault)):
+        with m.Elif(redirect | guess | (issue & ifault & taken)):
             m.d.sync += ifault.eq(0)
         with m.If(walk_fault & ~walk_fetch):
             m.d.sync += [dfault.eq(1), dfault_code.eq(mmu.fault), dfault_gpa.eq(mmu.fault_gpa)]
