@@ -470,8 +470,13 @@ class CSRFile(wiring.Component):
         # --- traps and returns (hypervisor chapter, "Trap Entry" and "Trap Return") ---------
         cause = self.trap_cause
         target = Signal(2)
+        # An interrupt is taken the cycle after the core decided it (see core.py), so its
+        # target is the one registered then: the pending bits may have changed since, and
+        # the interrupt logic stays off the path to the trap vector and the fetch address.
+        decided_target = Signal(2)
+        m.d.sync += decided_target.eq(irq_target)
         with m.If(self.trap_intr):
-            m.d.comb += target.eq(irq_target)
+            m.d.comb += target.eq(decided_target)
         with m.Elif(~is_m & medeleg.bit_select(cause, 1)):
             m.d.comb += target.eq(Mux(virt & hedeleg.bit_select(cause, 1), Target.VS, Target.HS))
         with m.Else():
