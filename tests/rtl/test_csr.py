@@ -167,3 +167,47 @@ def test_the_pmp_bounds_spelled_outside_the_rtl_match_it():
     assert SimConfig().pmp_entries == PMP_ENTRIES
     bounds = {type(m).__name__: m for m in Soc.model_fields["pmp_entries"].metadata}
     assert (bounds["Ge"].ge, bounds["Le"].le) == (0, MAX_PMP_ENTRIES)
+
+
+def test_an_interrupt_goes_where_it_was_decided_to_go():
+    """The core takes an interrupt the cycle after it decided it; if a more privileged
+    interrupt rises in between, the trap still enters the mode of the decided one (with the
+    cause the core registered), not a mix of the two."""
+    dut = CSRFile(hext=True)
+    seen = {}
+
+    async def body(ctx):
+        async def write(addr, value):
+            ctx.set(dut.addr, addr)
+            ctx.set(dut.wdata, value)
+            ctx.set(dut.write, 1)
+            await ctx.tick()
+            ctx.set(dut.write, 0)
+
+        await write(Csr.MIE, (1 << 11) | (1 << 9))         # MEIE, SEIE
+        await write(Csr.MIDELEG, 1 << 9)                   # SEI to HS
+        await write(Csr.MSTATUS, 0)                        # MPP = U
+        ctx.set(dut.mret, 1)
+        await ctx.tick()
+        ctx.set(dut.mret, 0)
+        assert ctx.get(dut.priv) == Priv.U
+        ctx.set(dut.seip, 1)                               # the core decides: SEI, to HS
+        assert ctx.get(dut.irq_take) and ctx.get(dut.irq_cause) == 9
+        await ctx.tick()
+        ctx.set(dut.meip, 1)                               # MEI rises before it is taken
+        ctx.set(dut.trap, 1)
+        ctx.set(dut.trap_intr, 1)
+        ctx.set(dut.trap_cause, 9)
+        ctx.set(dut.trap_pc, 0x8000_0100)
+        await ctx.tick()
+        ctx.set(dut.trap, 0)
+        seen["priv"] = ctx.get(dut.priv)
+        for name in ("SCAUSE", "MCAUSE", "SEPC"):
+            ctx.set(dut.addr, getattr(Csr, name))
+            seen[name] = ctx.get(dut.rdata)
+
+    simulate(dut, body)
+    assert seen["priv"] == Priv.S
+    assert seen["SCAUSE"] == (1 << 31) | 9
+    assert seen["SEPC"] == 0x8000_0100
+    assert seen["MCAUSE"] == 0
