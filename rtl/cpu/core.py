@@ -716,45 +716,39 @@ class Core(wiring.Component):
             & ~fetch_faults & ~stopped & ~(req.valid & req.fault)
         fetch_req = Signal()
         m.d.comb += fetch_req.eq(issue & ~ifault & fetch_ready)
+        made = Signal(Fetched)         # the request F makes: its physical address, or a fault
+        with m.If(ifault):             # a fetch walk's fault, handed on without a bus access
+            m.d.comb += [made.fault.eq(1), made.code.eq(ifault_code), made.gpa.eq(ifault_gpa)]
+        with m.Else():
+            m.d.comb += [made.pc.eq(fetch_paddr), made.fault.eq(~fetch_ok),
+                         made.code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
+                         made.gpa.eq(mmu.i_gpa)]
+        m.d.comb += made.valid.eq(1)
         if late:
             # nothing goes to the bus past a fetch that faulted (the request is dropped)
             m.d.comb += [ibus.cyc.eq(req.valid & ~req.fault & ~fetch_faults),
                          ibus.adr.eq(req.pc[2:32])]
             leaves = req.valid & ~(ibus.cyc & ibus.stall)     # the bus took it, or a fault
             taken = ~req.valid | leaves                        # room for F's next request
-            made = Signal(Fetched)     # what F registers
-            m.d.comb += [made.valid.eq(1), made.pc.eq(fetch_paddr),
-                         made.fault.eq(~fetch_ok),
-                         made.code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
-                         made.gpa.eq(mmu.i_gpa)]
+            stepped = taken & (issue & ifault | fetch_req)     # F's request registered
             with m.If(redirect | guess | fetch_faults):
                 m.d.sync += req.valid.eq(0)
-            with m.Elif(issue & ifault & taken):
-                m.d.sync += [req.valid.eq(1), req.fault.eq(1), req.code.eq(ifault_code),
-                             req.gpa.eq(ifault_gpa), req_vpc.eq(fetch_pc)]
-            with m.Elif(fetch_req & taken):
+            with m.Elif(stepped):
                 m.d.sync += [req.eq(made), req_vpc.eq(fetch_pc)]
             with m.Elif(leaves):
                 m.d.sync += req.valid.eq(0)
-            stepped = taken & (issue & ifault | fetch_req)     # F's request registered
-            with m.If(redirect | guess | fetch_faults | ~leaves):
-                m.d.sync += pend.eq(0)
-            with m.Else():
-                m.d.sync += [pend.eq(1), pend_pc.eq(req_vpc), pend_fault.eq(req.fault),
-                             pend_code.eq(req.code), pend_gpa.eq(req.gpa)]
+            arrives, arrives_pc = req, req_vpc
         else:
             m.d.comb += [ibus.cyc.eq(fetch_req & fetch_ok), ibus.adr.eq(fetch_paddr[2:32])]
             taken = 1
-            stepped = (issue & ifault) | (fetch_req & ~(ibus.cyc & ibus.stall))
-            with m.If(redirect | guess | ~stepped):
-                m.d.sync += pend.eq(0)
-            with m.Elif(issue & ifault):
-                m.d.sync += [pend.eq(1), pend_pc.eq(fetch_pc), pend_fault.eq(1),
-                             pend_code.eq(ifault_code), pend_gpa.eq(ifault_gpa)]
-            with m.Else():
-                m.d.sync += [pend.eq(1), pend_pc.eq(fetch_pc), pend_fault.eq(~fetch_ok),
-                             pend_code.eq(Mux(fetch_tlb_fault, mmu.i_fault, Fault.ACCESS)),
-                             pend_gpa.eq(mmu.i_gpa)]
+            leaves = stepped = (issue & ifault) | (fetch_req & ~(ibus.cyc & ibus.stall))
+            arrives, arrives_pc = made, fetch_pc
+        # the request that left for the bus (or faulted) is answered in the next cycle
+        with m.If(redirect | guess | fetch_faults | ~leaves):
+            m.d.sync += pend.eq(0)
+        with m.Else():
+            m.d.sync += [pend.eq(1), pend_pc.eq(arrives_pc), pend_fault.eq(arrives.fault),
+                         pend_code.eq(arrives.code), pend_gpa.eq(arrives.gpa)]
         with m.If(redirect):
             m.d.sync += [fetch_pc.eq(redirect_to), far.eq(0)]
         with m.Elif(guess):
