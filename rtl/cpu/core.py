@@ -179,8 +179,8 @@ class Core(wiring.Component):
         pend_gpa = Signal(32)
         # The fetch queue: fetched instructions, oldest first, registered as they arrive;
         # queue[0] is E's instruction. Only a redirect empties it.
-        # With late_mem a fetch leaves for the bus a cycle after F translated and checked it,
-        # from the request registers below, so the queue holds one more.
+        # With late_mem a fetch leaves for the bus a cycle after F translated and checked it
+        # (see the F and E hand-over), so the queue holds one more.
         late = self.late_mem
         depth = QUEUE_DEPTH + late
         queue = [Signal(Fetched, name=f"queue{i}") for i in range(depth)]
@@ -681,10 +681,13 @@ class Core(wiring.Component):
         # the registers in the next cycle, so the instruction TLB and PMP end at registers
         # instead of going on through the bus, the fetch arbiter and the partition checker:
         # every redirect costs a cycle more, and ``req`` counts as in flight.
-        req = Signal(Fetched)      # its pc is the physical address; insn unused
-        req_vpc = Signal(32)       # the fetch's own (virtual) address
+        if late:
+            req = Signal(Fetched)      # its pc is the physical address; insn unused
+            req_vpc = Signal(32)       # the fetch's own (virtual) address
+        req_valid = req.valid if late else Const(0, 1)
+        req_fault = req.fault if late else Const(0, 1)
         in_flight = Signal(range(depth + 3))
-        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend + req.valid)
+        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend + req_valid)
         # Static prediction: a JAL or a backward branch arriving from the bus sends
         # fetching to its target at once (the sequential fetch issued meanwhile is
         # dropped), so that when E finds it taken, as loops mostly are, it costs one
@@ -713,7 +716,7 @@ class Core(wiring.Component):
         with m.Elif(fetch_faults):
             m.d.sync += stopped.eq(1)
         issue = (in_flight < depth) & ~(new_page & (in_flight != 0)) \
-            & ~fetch_faults & ~stopped & ~(req.valid & req.fault)
+            & ~fetch_faults & ~stopped & ~(req_valid & req_fault)
         fetch_req = Signal()
         m.d.comb += fetch_req.eq(issue & ~ifault & fetch_ready)
         made = Signal(Fetched)         # the request F makes: its physical address, or a fault
