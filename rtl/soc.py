@@ -251,7 +251,7 @@ class SoC(wiring.Component):
         # LR/SC across harts: a store taken from one hart kills the others' reservations
         # of the same word.
         for h, core in enumerate(cores):
-            kills = [other.dbus.cyc & other.dbus.we & ~other.dbus.stall
+            kills = [other.dbus.cyc & ~other.dbus.abort & other.dbus.we & ~other.dbus.stall
                      & (other.dbus.adr == core.resv_addr)
                      for j, other in enumerate(cores) if j != h]
             if kills:

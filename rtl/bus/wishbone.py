@@ -13,6 +13,13 @@ initiator asks again. Only arbiters stall: devices take every request they see.
 ``lock`` on a taken request keeps the arbiter it went through for the same initiator in
 the next cycle: an AMO's read and write are one indivisible pair.
 
+``abort`` withdraws the request raised in the same cycle: it is decided late in the
+cycle (a hart's own PMP check of an access that leaves from registers), too late for an
+arbiter's choice, which it therefore does not enter. An aborted request has no effect and
+no answer; the arbiter that chose it passes nothing on (the slot is lost for that cycle)
+and a decoder does not answer it with ``err``. Past an arbiter ``abort`` is never raised:
+subordinates need not look at it.
+
 Every request also says who makes it: ``pid`` (the issuing hart's partition ID), ``hart``
 (its hart ID) and ``fetch`` (an instruction fetch): the partition checkers decide on them.
 """
@@ -49,6 +56,7 @@ class BusSignature(wiring.Signature):
             "hart": Out(3),
             "fetch": Out(1),
             "lock": Out(1),
+            "abort": Out(1),
             "dat_r": In(32),
             "ack": In(1),
             "err": In(1),
@@ -128,6 +136,7 @@ class Decoder(wiring.Component):
                 sub.hart.eq(bus.hart),
                 sub.fetch.eq(bus.fetch),
                 sub.lock.eq(bus.lock),
+                sub.abort.eq(bus.abort),
             ]
             with m.If(hit):
                 m.d.comb += bus.stall.eq(sub.stall)
@@ -143,11 +152,15 @@ class Decoder(wiring.Component):
                     bus.err.eq(sub.err),
                 ]
         miss_err = Signal()
-        m.d.sync += miss_err.eq(bus.cyc & ~hit_any)
+        m.d.sync += miss_err.eq(bus.cyc & ~bus.abort & ~hit_any)
         with m.If(miss_err):
             m.d.comb += bus.err.eq(1)
         return m
 
+
+
+# What an arbiter passes on from the initiator it chose, besides ``cyc``.
+_REQUEST = ("we", "adr", "sel", "dat_w", "pid", "hart", "fetch", "lock")
 
 
 class Arbiter(wiring.Component):
@@ -156,7 +169,11 @@ class Arbiter(wiring.Component):
     granted; a taken request with ``lock`` reserves the next cycle for its initiator. The
     answer goes back to the initiator whose request was taken.
 
-    With ``n = 1`` it is a wire, apart from ``lock`` which then has nothing to exclude.
+    A request raised with ``abort`` is weighed in the choice like any other (``abort`` is
+    on no path to the choice) but is not passed on: ``out.cyc`` is low in its cycle.
+
+    With ``n = 1`` it is a wire, apart from ``lock`` which then has nothing to exclude,
+    and ``abort``, folded into ``cyc``.
 
     Parameters
     ----------
@@ -179,7 +196,11 @@ class Arbiter(wiring.Component):
         m = Module()
         n, out = self.n, self.out
         if n == 1:
-            wiring.connect(m, wiring.flipped(self.ins[0]), wiring.flipped(out))
+            only = self.ins[0]
+            m.d.comb += [getattr(out, name).eq(getattr(only, name)) for name in _REQUEST]
+            m.d.comb += [out.cyc.eq(only.cyc & ~only.abort), only.stall.eq(out.stall),
+                         only.dat_r.eq(out.dat_r), only.ack.eq(out.ack),
+                         only.err.eq(out.err)]
             return m
         asks = Signal(n)
         m.d.comb += asks.eq(Cat(b.cyc for b in self.ins))
@@ -200,17 +221,18 @@ class Arbiter(wiring.Component):
         # of multiplexers) and gates the answer, so an initiator sees nothing of another's.
         chosen = Signal(n)
         m.d.comb += chosen.eq(Cat(granted & (grant == i) for i in range(n)))
-        for name in ("we", "adr", "sel", "dat_w", "pid", "hart", "fetch", "lock"):
+        aborted = Signal()
+        for name in (*_REQUEST, "abort"):
             value = 0
             for i, b in enumerate(self.ins):
                 field = getattr(b, name)
                 value = value | (field & chosen[i].replicate(len(field)))
-            m.d.comb += getattr(out, name).eq(value)
-        m.d.comb += out.cyc.eq(granted)
+            m.d.comb += (aborted if name == "abort" else getattr(out, name)).eq(value)
+        m.d.comb += out.cyc.eq(granted & ~aborted)
         for i, b in enumerate(self.ins):
             m.d.comb += b.stall.eq(b.cyc & (~chosen[i] | out.stall))
         with m.If(granted & ~out.stall):
-            m.d.sync += [last.eq(grant), locked.eq(out.lock)]
+            m.d.sync += [last.eq(grant), locked.eq(out.lock & ~aborted)]
         with m.Else():
             m.d.sync += locked.eq(0)
         # the answer, to the initiator whose request was taken last cycle

@@ -89,17 +89,18 @@ class Core(wiring.Component):
         Make every data access as a device access is made: E translates the address and
         registers the request, then holds its instruction while the bus carries it from
         those registers a cycle later, checked by PMP and PMA on the way (a refused one is
-        not made and traps then). A misaligned access or a page fault is registered too
-        and taken a cycle later; an AMO's write follows its read from the registers, an
-        SC's only while its reservation holds. A load or store costs a cycle more; what E
-        finishes depends on registers and the instruction's kind, and the address adder
-        and data TLB end at registers instead of going on through PMP, the bus, its
-        arbiters and the partition checkers to the block RAM's write enable. Fetches too
-        leave from registers: F translates and checks the fetch address and registers the
-        request, which goes to the bus a cycle later (the fetch queue holds one more
-        instruction), so that the instruction TLB and PMP end at registers instead of
-        going on through the fetch arbiter and the partition checker; every redirect
-        costs a cycle more. The FPGA builds' option.
+        withdrawn in its cycle, the bus's ``abort``, so the checks run beside the
+        arbiters' choice rather than in front of it; it traps then). A misaligned
+        access or a page fault is registered too and taken a cycle later; an AMO's write
+        follows its read from the registers, an SC's only while its reservation holds. A
+        load or store costs a cycle more; what E finishes depends on registers and the
+        instruction's kind, and the address adder and data TLB end at registers instead
+        of going on through PMP, the bus, its arbiters and the partition checkers to the
+        block RAM's write enable. Fetches too leave from registers: F translates and
+        checks the fetch address and registers the request, which goes to the bus a cycle
+        later (the fetch queue holds one more instruction), so that the instruction TLB
+        and PMP end at registers instead of going on through the fetch arbiter and the
+        partition checker; every redirect costs a cycle more. The FPGA builds' option.
     pmp_entries : int
         PMP entries, 0 to 16 (see :mod:`.pmp`).
     fault : str or None
@@ -380,7 +381,10 @@ class Core(wiring.Component):
         io_lock = Signal()       # ... an AMO's read, its write follows
         io_sc = Signal()         # ... an SC's write, made only while its reservation holds
         m.d.comb += checked.eq(Cat(Const(0, 2), io_adr) if late else d_paddr)
-        m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram & (mem_ok if late else 1)),
+        # (late_mem: the request goes out before PMP and PMA have their say on it, and is
+        # withdrawn in the same cycle if they refuse: ``abort``, see rtl.bus.wishbone. The
+        # checks are then beside the arbiters' choice instead of in front of it.)
+        m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram), iobus.abort.eq(~mem_ok if late else 0),
                      iobus.adr.eq(io_adr), iobus.we.eq(io_we),
                      iobus.sel.eq(io_sel), iobus.dat_w.eq(io_dat)]
 
@@ -469,7 +473,9 @@ class Core(wiring.Component):
         # An arbiter may refuse E's request this cycle: then E has done nothing and tries
         # again (every state change of a bus-using instruction below waits for `taken`).
         d_stall = Signal()
-        m.d.comb += d_stall.eq((dbus.cyc & dbus.stall & ~mmu.busy) | (iobus.cyc & iobus.stall))
+        # (a withdrawn request is not waited for: E takes its access fault at once)
+        m.d.comb += d_stall.eq((dbus.cyc & ~dbus.abort & dbus.stall & ~mmu.busy)
+                               | (iobus.cyc & ~iobus.abort & iobus.stall))
         taken = ~d_stall
 
         # late_mem: a data access's fault, registered, taken the next cycle
@@ -803,8 +809,9 @@ class Core(wiring.Component):
             # word the read returned; not after a refused read, nor for an SC whose
             # reservation was lost meanwhile.
             amo_write = amo_read & ~dbus.err
-            issue_ram = io_wait & io_ram & (~io_sc | sc_holds) & mem_ok
+            issue_ram = io_wait & io_ram & (~io_sc | sc_holds)
             m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
+                         dbus.abort.eq(issue_ram & ~mem_ok),
                          dbus.we.eq(io_we | amo_write), dbus.lock.eq(io_lock & ~amo_write),
                          dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),
                          dbus.dat_w.eq(Mux(amo_write, amo_new, io_dat))]
@@ -812,7 +819,7 @@ class Core(wiring.Component):
         # The walker has the data bus while it runs (E is held or empty then).
         with m.If(mmu.busy):
             m.d.comb += [dbus.cyc.eq(mmu.bus_cyc), dbus.adr.eq(mmu.bus_adr[2:32]),
-                         dbus.sel.eq(0b1111), dbus.we.eq(0)]
+                         dbus.sel.eq(0b1111), dbus.we.eq(0), dbus.abort.eq(0)]
         m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err),
                      mmu.bus_stall.eq(dbus.stall)]
         m.d.comb += [self.resv_valid.eq(resv_valid), self.resv_addr.eq(resv_addr)]

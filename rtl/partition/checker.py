@@ -109,15 +109,18 @@ class Checker(wiring.Component):
             grants.append(hit & ((entry.perm & need) != 0) & entry.parts.bit_select(bus.pid, 1))
         m.d.comb += allowed.eq(~self.locked | Cat(grants).any())
 
+        # (an aborted request is nobody's: it passes nothing on and is not logged; behind an
+        # arbiter, as in the SoC, ``abort`` is never raised)
+        asks = bus.cyc & ~bus.abort
         m.d.comb += [
-            sub.cyc.eq(bus.cyc & allowed),
+            sub.cyc.eq(asks & allowed),
             sub.we.eq(bus.we), sub.adr.eq(bus.adr), sub.sel.eq(bus.sel),
             sub.dat_w.eq(bus.dat_w), sub.pid.eq(bus.pid), sub.hart.eq(bus.hart),
             sub.fetch.eq(bus.fetch), sub.lock.eq(bus.lock),
             bus.stall.eq(sub.stall & allowed),
         ]
         refused = Signal()
-        m.d.sync += refused.eq(bus.cyc & ~allowed)
+        m.d.sync += refused.eq(asks & ~allowed)
         m.d.comb += [
             # (a memory reads whatever address it is shown: nothing of a refused read's
             # word comes back)
@@ -130,7 +133,7 @@ class Checker(wiring.Component):
         count = Signal(32)
         first_addr = Signal(32)
         first_info = Signal(32)
-        violation = bus.cyc & ~allowed
+        violation = asks & ~allowed
         with m.If(violation):
             with m.If(~self.irq):
                 kind = Mux(bus.fetch, Const(Kind.FETCH, 2),

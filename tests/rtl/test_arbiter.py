@@ -113,3 +113,35 @@ def test_a_locked_request_keeps_the_next_cycle():
         assert not ctx.get(b.stall)
 
     run(top, body)
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_an_aborted_request_has_no_effect_and_no_answer(n):
+    """``abort`` withdraws a request in its own cycle: the arbiter may choose it (it is
+    not on the path to the choice) but passes nothing on, the RAM is not written, nothing
+    answers, and an aborted ``lock`` reserves nothing."""
+    top, arb = make(n)
+
+    async def body(ctx):
+        a = arb.ins[0]
+        ask(ctx, a, 3, we=1, data=0xBAD, lock=1)
+        ctx.set(a.abort, 1)
+        assert not ctx.get(arb.out.cyc)
+        await ctx.tick()
+        assert not ctx.get(a.ack) and not ctx.get(a.err)
+        ctx.set(a.abort, 0)
+        ctx.set(a.cyc, 0)
+        if n > 1:
+            # the lock of the aborted request holds nothing: the other initiator is taken
+            b = arb.ins[1]
+            ask(ctx, b, 1)
+            assert not ctx.get(b.stall)
+            await ctx.tick()
+            ctx.set(b.cyc, 0)
+        # the word was not written
+        ask(ctx, a, 3)
+        await ctx.tick()
+        ctx.set(a.cyc, 0)
+        assert ctx.get(a.ack) and ctx.get(a.dat_r) == 0
+
+    run(top, body)

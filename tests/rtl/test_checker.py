@@ -158,3 +158,25 @@ def test_entries_read_back_and_a_reset_clears_them():
     sim.add_clock(1e-8)
     sim.add_testbench(tb)
     sim.run()
+
+
+def test_an_aborted_access_reaches_nothing_and_is_not_logged():
+    """A request its initiator withdraws (``abort``) is nobody's: the target does not see
+    it, nothing answers, and a locked checker does not log it as a violation."""
+    async def tb(ctx, dut, reached):
+        await cfg_write(ctx, dut, "CTRL", 1)            # locked, no entries: all refused
+        reached.clear()
+        for we in (0, 1):
+            ctx.set(dut.bus.abort, 1)
+            ctx.set(dut.bus.cyc, 1)
+            ctx.set(dut.bus.we, we)
+            await ctx.tick()
+            ctx.set(dut.bus.cyc, 0)
+            ctx.set(dut.bus.abort, 0)
+            assert not ctx.get(dut.bus.ack) and not ctx.get(dut.bus.err)
+        assert reached == [] and ctx.get(dut.irq) == 0
+        assert await cfg_read(ctx, dut, "VCOUNT") == 0
+        with pytest.raises(BusError):                     # the same request, not aborted
+            await bus_read(ctx, dut.bus, 0x0)
+        assert await cfg_read(ctx, dut, "VCOUNT") == 1
+    run(tb)

@@ -50,12 +50,15 @@ class CheckerProperties(Elaboratable):
 
         p_locked = _past(m, dut.locked, "locked")
         p_table = _past(m, dut.table.as_value(), "table")
-        p_refuse = _past(m, dut.locked & bus.cyc & ~spec_allowed, "refuse")
+        # (a request its initiator withdraws, ``abort``, is nobody's and has no answer)
+        p_refuse = _past(m, dut.locked & bus.cyc & ~bus.abort & ~spec_allowed, "refuse")
         p_rst = _past(m, self._rst, "rst")
 
         # Nothing outside the entries reaches the target once locked.
         with m.If(dut.locked & bus.cyc & ~spec_allowed):
             m.d.comb += Assert(~dut.sub.cyc, "a refused access reached the target")
+        with m.If(bus.abort):
+            m.d.comb += Assert(~dut.sub.cyc, "a withdrawn access reached the target")
         with m.If(started & ~p_rst):
             # The lock and the entries hold until reset.
             with m.If(p_locked):

@@ -58,6 +58,24 @@ def test_decoder_routes_by_address_and_answers_err_elsewhere():
     simulate(dut, tb)
 
 
+def test_decoder_does_not_answer_an_aborted_request():
+    """A request withdrawn by its initiator (``abort``) in no window gets no ``err``."""
+    dut = _TwoSrams()
+
+    async def tb(ctx):
+        ctx.set(dut.bus.cyc, 1)
+        ctx.set(dut.bus.abort, 1)
+        ctx.set(dut.bus.adr, 0x4000_0000 >> 2)
+        await ctx.tick()
+        ctx.set(dut.bus.cyc, 0)
+        ctx.set(dut.bus.abort, 0)
+        assert not ctx.get(dut.bus.err) and not ctx.get(dut.bus.ack)
+        with pytest.raises(BusError):
+            await bus_read(ctx, dut.bus, 0x4000_0000)
+
+    simulate(dut, tb)
+
+
 @pytest.mark.parametrize("windows, message", [
     ([("a", 0x1000, 0x1000), ("a", 0x2000, 0x1000)], "used twice"),
     ([("a", 0x1000, 0x3000)], "power of two"),
