@@ -213,29 +213,39 @@ class Mmu(wiring.Component):
 
         m.d.comb += [self.fault_gpa.eq(g_target[2:34]), self.bus_adr.eq(ptr[0:32])]
 
+        # While idle the walker keeps both sides' addresses and contexts, every cycle and
+        # whatever happens: a walk starts from these registers a cycle after it is asked
+        # for, so that the TLBs' miss logic ends at the state register instead of going on
+        # into the first PTE's address (a board build's longest path on one hart: E's
+        # address adder, the data TLB, the choice to walk, the pointer).
+        kept_va = [Signal(32, name=f"kept_va_{s}") for s in "id"]
+        kept_ctx = [Signal(ContextLayout, name=f"kept_ctx_{s}") for s in "id"]
         with m.FSM() as fsm:
             with m.State("IDLE"):
+                m.d.sync += [kept_va[0].eq(self.i_vaddr), kept_va[1].eq(self.d_vaddr),
+                             kept_ctx[0].eq(self.i_ctx), kept_ctx[1].eq(self.d_ctx)]
                 with m.If(self.walk):
-                    side_ctx = Signal(ContextLayout)
-                    side_va = Signal(32)
-                    m.d.comb += [
-                        side_ctx.eq(Mux(self.walk_fetch, self.i_ctx, self.d_ctx)),
-                        side_va.eq(Mux(self.walk_fetch, self.i_vaddr, self.d_vaddr)),
-                    ]
-                    m.d.sync += [ctx.eq(side_ctx), va.eq(side_va), fetch_side.eq(self.walk_fetch),
-                                 s_level.eq(1), g_on.eq(0), g_super.eq(1)]
-                    with m.If(~side_ctx.virt):
-                        m.d.sync += [s_on.eq(1),
-                                     ptr.eq(Cat(Const(0, 2), side_va[22:32], st.satp[0:22]))]
-                        m.next = "S_READ"
-                    with m.Elif(st.vsatp[31]):
-                        m.d.sync += [s_on.eq(1), g_after_pte.eq(1),
-                                     g_target.eq(Cat(Const(0, 2), side_va[22:32],
-                                                     st.vsatp[0:22]))]
-                        m.next = "G_START"
-                    with m.Else():
-                        m.d.sync += [s_on.eq(0), g_after_pte.eq(0), g_target.eq(side_va)]
-                        m.next = "G_START"
+                    m.d.sync += fetch_side.eq(self.walk_fetch)
+                    m.next = "START"
+            with m.State("START"):
+                side_ctx = Signal(ContextLayout)
+                side_va = Signal(32)
+                m.d.comb += [side_ctx.eq(Mux(fetch_side, kept_ctx[0], kept_ctx[1])),
+                             side_va.eq(Mux(fetch_side, kept_va[0], kept_va[1]))]
+                m.d.sync += [ctx.eq(side_ctx), va.eq(side_va),
+                             s_level.eq(1), g_on.eq(0), g_super.eq(1)]
+                with m.If(~side_ctx.virt):
+                    m.d.sync += [s_on.eq(1),
+                                 ptr.eq(Cat(Const(0, 2), side_va[22:32], st.satp[0:22]))]
+                    m.next = "S_READ"
+                with m.Elif(st.vsatp[31]):
+                    m.d.sync += [s_on.eq(1), g_after_pte.eq(1),
+                                 g_target.eq(Cat(Const(0, 2), side_va[22:32],
+                                                 st.vsatp[0:22]))]
+                    m.next = "G_START"
+                with m.Else():
+                    m.d.sync += [s_on.eq(0), g_after_pte.eq(0), g_target.eq(side_va)]
+                    m.next = "G_START"
             with m.State("G_START"):
                 with m.If(st.hgatp[31]):
                     m.d.sync += [g_on.eq(1), g_level.eq(1),
