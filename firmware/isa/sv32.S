@@ -1,6 +1,6 @@
 /* Sv32: 4 KiB and 4 MiB pages, every page-fault cause, A/D handling (no hardware update:
  * A = 0, or D = 0 on a store, faults), U/SUM/MXR, MPRV, SFENCE.VMA, satp's fields, and
- * an access fault for a physical address above 4 GiB. */
+ * an access fault for a physical address above 4 GiB, and for a page table there. */
 #include "zvtest.h"
 
 #define VA 0xc0000000              /* root[0x300] -> pt_l0; page i at VA + i * 4096 */
@@ -46,6 +46,8 @@ TEST_BEGIN
     la s0, pt_l0
     MAKE_PTE(s0, PTE_V)            /* a pointer where only leaves may be */
     SET_PTE(pt_l0, 11, s0)
+    li s0, (0x100000 << 10) | PTE_V   /* a pointer to a table at 4 GiB */
+    SET_PTE(pt_root, 0x305, s0)
     la s0, page_a
     li t6, 0x5a5a0001
     sw t6, 0(s0)
@@ -134,6 +136,11 @@ TEST_BEGIN
     lw s1, 0(s0)                   /* translates to 4 GiB: access fault */
     CHECK_TRAP(22, 5)
     CHECK(23, a4, 3)
+    li s0, 0xc1400000
+    lw s1, 0(s0)                   /* its table is read at 4 GiB: the walk's access fault */
+    CHECK_TRAP(34, 5)
+    sw s1, 0(s0)                   /* ... which takes the store's cause */
+    CHECK_TRAP(35, 7)
 
     /* fetch: an executable page runs, a readable one does not */
     li s0, VA + 0x8000

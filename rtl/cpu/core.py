@@ -819,7 +819,7 @@ class Core(wiring.Component):
         # The walker has the data bus while it runs (E is held or empty then).
         with m.If(mmu.busy):
             m.d.comb += [dbus.cyc.eq(mmu.bus_cyc), dbus.adr.eq(mmu.bus_adr[2:32]),
-                         dbus.sel.eq(0b1111), dbus.we.eq(0), dbus.abort.eq(0)]
+                         dbus.sel.eq(0b1111), dbus.we.eq(0), dbus.abort.eq(mmu.bus_abort)]
         m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err),
                      mmu.bus_stall.eq(dbus.stall)]
         m.d.comb += [self.resv_valid.eq(resv_valid), self.resv_addr.eq(resv_addr)]

@@ -138,7 +138,9 @@ class Mmu(wiring.Component):
     The core looks up fetches on ``i_*`` and data accesses on ``d_*`` every cycle. On a
     miss it raises ``walk`` (with ``walk_fetch`` saying which side) at a moment its data bus
     is free, and keeps the bus for the walker (``bus_*``) while ``busy``. The walker asks
-    the core whether each table read's address passes PMP and PMA (``bus_ok``). ``done``
+    the core whether each table read's address passes PMP and PMA (``bus_ok``), while
+    the read is on the bus: a refused one is withdrawn in its cycle (``bus_abort``, the
+    bus's ``abort``) and the walk ends in an access fault. ``done``
     pulses at the end: either the TLB now holds the translation or ``fault`` says why not
     (``fault_gpa``: the guest-physical address >> 2, for a guest-page fault).
     """
@@ -156,7 +158,7 @@ class Mmu(wiring.Component):
             "d_gpa": Out(32),
             "walk": In(1), "walk_fetch": In(1),
             "busy": Out(1), "done": Out(1), "fault": Out(2), "fault_gpa": Out(32),
-            "bus_cyc": Out(1), "bus_adr": Out(32), "bus_ok": In(1),
+            "bus_cyc": Out(1), "bus_abort": Out(1), "bus_adr": Out(32), "bus_ok": In(1),
             "bus_dat_r": In(32), "bus_err": In(1), "bus_stall": In(1),
         })
 
@@ -257,12 +259,12 @@ class Mmu(wiring.Component):
                     m.next = "G_DONE"
             for stage in ("S", "G"):
                 with m.State(f"{stage}_READ"):
-                    with m.If((ptr[32:34] != 0) | ~self.bus_ok):
+                    refused = (ptr[32:34] != 0) | ~self.bus_ok
+                    m.d.comb += [self.bus_cyc.eq(1), self.bus_abort.eq(refused)]
+                    with m.If(refused):
                         finish(Fault.ACCESS)
-                    with m.Else():
-                        m.d.comb += self.bus_cyc.eq(1)
-                        with m.If(~self.bus_stall):
-                            m.next = f"{stage}_WAIT"
+                    with m.Elif(~self.bus_stall):
+                        m.next = f"{stage}_WAIT"
             with m.State("G_WAIT"):
                 leaf_ok = (pte.u & pte.a & ~(g_level & (pte.ppn0 != 0))
                            & _allows(g_ctx, pte.r, pte.w, pte.x, pte.d, st.mxr))
