@@ -221,14 +221,16 @@ class Arbiter(wiring.Component):
         # of multiplexers) and gates the answer, so an initiator sees nothing of another's.
         chosen = Signal(n)
         m.d.comb += chosen.eq(Cat(granted & (grant == i) for i in range(n)))
-        aborted = Signal()
-        for name in (*_REQUEST, "abort"):
+        def pick(name):
             value = 0
             for i, b in enumerate(self.ins):
                 field = getattr(b, name)
                 value = value | (field & chosen[i].replicate(len(field)))
-            m.d.comb += (aborted if name == "abort" else getattr(out, name)).eq(value)
-        m.d.comb += out.cyc.eq(granted & ~aborted)
+            return value
+
+        aborted = Signal()
+        m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+        m.d.comb += [aborted.eq(pick("abort")), out.cyc.eq(granted & ~aborted)]
         for i, b in enumerate(self.ins):
             m.d.comb += b.stall.eq(b.cyc & (~chosen[i] | out.stall))
         with m.If(granted & ~out.stall):
