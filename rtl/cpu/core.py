@@ -49,7 +49,7 @@ from amaranth.lib.wiring import In, Out
 from ..bus import PID_WIDTH, BusSignature
 from .alu import ALU, AmoALU
 from .csr import CSRFile
-from .decoder import Decoder
+from .decoder import Decoder, Predecoded, predecode
 from .isa import Cause, Funct3, Priv
 from .lsu import load_extend, store_lanes
 from .mmu import Access, Fault, Mmu
@@ -68,8 +68,10 @@ QUEUE_DEPTH = 3   # fetched instructions held for E: its own and two behind it
 # come first, on word boundaries: Verilator then reads a field as a word instead of shifting
 # two together (this, with the same in the other layouts of an array or a wide port, made
 # the 4-hart model 5 to 7 % faster).
+# Beside it, the few bits of its decode that E's data address and translation need
+# (:data:`~.decoder.Predecoded`), decoded as it arrives.
 Fetched = data.StructLayout({"insn": 32, "pc": 32, "gpa": 32, "valid": 1, "fault": 1,
-                             "code": 2, "predicted": 1})
+                             "code": 2, "predicted": 1, **Predecoded})
 
 
 class Core(wiring.Component):
@@ -297,12 +299,15 @@ class Core(wiring.Component):
         is_load = dec.load | dec.hlv
         is_store = dec.store | dec.hsv
         is_mem = is_load | is_store | dec.amo
-        is_write = is_store | (dec.amo & ~dec.lr)
+        # (the offset, the kind and HLV/HSV-ness from the queue's predecoded bits, which
+        # agree with the decoder's for these instructions: the address adder and the data
+        # TLB then start from registers and the register file, not from the decoder)
+        is_write = head.write
         is_read = is_load | (dec.amo & ~dec.sc)
         daddr = Signal(32)
-        offset = Mux(dec.amo | dec.hlv | dec.hsv, 0, Mux(dec.store, dec.imm_s, dec.imm_i))
+        offset = Mux(head.off_zero, 0, Mux(head.off_s, dec.imm_s, dec.imm_i))
         m.d.comb += daddr.eq(r1 + offset)
-        hlsv = dec.hlv | dec.hsv
+        hlsv = head.hlsv if self.hext else Const(0, 1)
         d_priv = Signal(Priv)
         d_virt = Signal()
         m.d.comb += [
@@ -310,7 +315,8 @@ class Core(wiring.Component):
             d_virt.eq(hlsv | csr.data_virt),
             mmu.d_vaddr.eq(daddr),
             mmu.d_ctx.kind.eq(Mux(is_write, Access.STORE, Access.LOAD)),
-            mmu.d_ctx.hlvx.eq(dec.hlvx), mmu.d_ctx.user.eq(d_priv == Priv.U),
+            mmu.d_ctx.hlvx.eq(head.hlvx if self.hext else 0),
+            mmu.d_ctx.user.eq(d_priv == Priv.U),
             mmu.d_ctx.virt.eq(d_virt), mmu.d_ctx.machine.eq(d_priv == Priv.M),
         ]
         d_paddr = Signal(32)
@@ -490,14 +496,30 @@ class Core(wiring.Component):
         sc_holds = resv_valid & (resv_addr == (io_adr if late else d_paddr[2:32]))
         virt = csr.virt
 
-        def mem_fault(cause, tval, *, gpa=0, gva=0):
-            if not late:
-                trap(cause, tval, gpa=gpa, gva=gva)
-                return
-            # late_mem: registered, taken next cycle, so that E's finishing is not at the end
-            # of the address adder, the data TLB and the PMP check
-            m.d.sync += [lf_pending.eq(1), lf_cause.eq(cause), lf_tval.eq(tval),
-                         lf_gpa.eq(gpa), lf_gva.eq(gva)]
+        # A misaligned access, or one whose translation faulted (a walk's fault, or the
+        # TLB's for this access): its cause and guest-physical address.
+        mem_faults = misaligned | dfault | d_tlb_fault
+        mf_cause = Mux(misaligned,
+                       Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED),
+                       Mux(is_write,
+                           fault_cause(d_code, Cause.STORE_ACCESS, Cause.STORE_PAGE,
+                                       Cause.STORE_GUEST_PAGE),
+                           fault_cause(d_code, Cause.LOAD_ACCESS, Cause.LOAD_PAGE,
+                                       Cause.LOAD_GUEST_PAGE)))
+        mf_gpa = Mux(~misaligned & (d_code == Fault.GUEST_PAGE), d_gpa, 0)
+        if late:
+            # late_mem: the fault is registered and taken next cycle, so that E's finishing
+            # is not at the end of the address adder and the data TLB. The registers follow
+            # E's access whenever none is pending: only lf_pending waits on E's decision.
+            with m.If(~lf_pending):
+                m.d.sync += [lf_cause.eq(mf_cause), lf_tval.eq(daddr), lf_gpa.eq(mf_gpa),
+                             lf_gva.eq(d_virt)]
+
+        def mem_fault():
+            if late:
+                m.d.sync += lf_pending.eq(1)
+            else:
+                trap(mf_cause, daddr, gpa=mf_gpa, gva=d_virt)
 
         def access_fault():
             """PMP or PMA refused the data access."""
@@ -561,16 +583,8 @@ class Core(wiring.Component):
                     access_fault()
                 with m.Else():
                     memory_ops()
-            with m.Elif(misaligned):
-                mem_fault(Mux(is_write, Cause.STORE_MISALIGNED, Cause.LOAD_MISALIGNED),
-                          daddr, gva=d_virt)
-            with m.Elif(dfault | d_tlb_fault):
-                mem_fault(Mux(is_write,
-                              fault_cause(d_code, Cause.STORE_ACCESS, Cause.STORE_PAGE,
-                                          Cause.STORE_GUEST_PAGE),
-                              fault_cause(d_code, Cause.LOAD_ACCESS, Cause.LOAD_PAGE,
-                                          Cause.LOAD_GUEST_PAGE)),
-                          daddr, gpa=Mux(d_code == Fault.GUEST_PAGE, d_gpa, 0), gva=d_virt)
+            with m.Elif(mem_faults):
+                mem_fault()
             with m.Elif(mmu.d_on & ~mmu.d_hit):
                 # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
@@ -580,15 +594,19 @@ class Core(wiring.Component):
                 # a device access, checked: the I/O bus takes it from a register next cycle
                 # (late_mem: every data access, the data bus from a register)
                 # (an AMO reads first; only late_mem gets here with one)
-                m.d.sync += [io_wait.eq(1), io_adr.eq(d_paddr[2:32]),
-                             io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
-                             io_sel.eq(lanes), io_dat.eq(store_data)]
-                if late:
-                    m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
-                                 io_sc.eq(dec.sc)]
+                m.d.sync += io_wait.eq(1)
             if not late:
                 with m.Else():
                     memory_ops()
+
+        # The access's registers follow E's whenever they are free (no access waits in them,
+        # no AMO's write is to follow): only io_wait waits on E's decision.
+        with m.If(~io_wait & ~amo_read):
+            m.d.sync += [io_adr.eq(d_paddr[2:32]), io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
+                         io_sel.eq(lanes), io_dat.eq(store_data)]
+            if late:
+                m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
+                             io_sc.eq(dec.sc)]
 
         with m.If(e_valid & ~w_fault & ~t_take):
             with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
@@ -777,6 +795,7 @@ class Core(wiring.Component):
             arriving.code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
             arriving.gpa.eq(pend_gpa), arriving.predicted.eq(guess),
         ]
+        m.d.comb += [getattr(arriving, k).eq(v) for k, v in predecode(word).items()]
         with m.If(redirect):
             m.d.sync += [q.valid.eq(0) for q in queue]
         with m.Else():

@@ -7,10 +7,35 @@ from amaranth.lib.wiring import In, Out
 from .csr import StatusLayout
 from .isa import EBREAK, ECALL, MRET, SRET, WFI, AmoOp, Funct3, Funct7, Opcode, Priv
 
-__all__ = ["Decoder"]
+__all__ = ["Decoder", "Predecoded", "predecode"]
 
 _AMO_ARITH = (AmoOp.ADD, AmoOp.SWAP, AmoOp.XOR, AmoOp.OR, AmoOp.AND, AmoOp.MIN, AmoOp.MAX,
               AmoOp.MINU, AmoOp.MAXU)
+
+
+# What the fetch queue keeps of an instruction's decode beside it, so that E's data
+# address and its translation context start from registers instead of from the decoder:
+# the address offset (none for AMOs, HLV and HSV, which are SYSTEM; S-type for stores) and
+# the access's kind, whether it is an HLV/HSV (V=1 at hstatus.SPVP) and an HLVX. These
+# agree with the decoder for every load, store and AMO; for any other instruction they mean
+# nothing and E does not look at them.
+Predecoded = {"off_zero": 1, "off_s": 1, "write": 1, "hlsv": 1, "hlvx": 1}
+
+
+def predecode(insn):
+    """The :data:`Predecoded` bits of the instruction word ``insn``, as a dict of values."""
+    opcode = insn[2:7]
+    system = opcode == Opcode.SYSTEM.value
+    amo = opcode == Opcode.AMO.value
+    store = opcode == Opcode.STORE.value
+    return {
+        "off_zero": amo | system,
+        "off_s": store,
+        # a store, an AMO but LR, an HSV (funct7 bit 0)
+        "write": store | (amo & (insn[27:32] != AmoOp.LR)) | (system & insn[25]),
+        "hlsv": system,
+        "hlvx": system & (insn[20:25] == 3),
+    }
 
 
 def sext(value):

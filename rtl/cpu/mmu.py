@@ -100,29 +100,36 @@ class Tlb(wiring.Component):
         table = Signal(data.ArrayLayout(tlb_entry_layout, self.entries))
         victim = Signal(range(self.entries))
         va = self.vaddr
-        hit = Signal()
-        e = Signal(tlb_entry_layout)
-        for i in range(self.entries):
-            t = table[i]
-            match = (t.valid & (t.virt == self.ctx.virt) & (t.vpn[10:20] == va[22:32])
-                     & (t.super | (t.vpn[0:10] == va[12:22])))
-            with m.If(match):
-                m.d.comb += [hit.eq(1), e.eq(t)]
-        ppn = Mux(e.super, Cat(va[12:22], e.ppn[10:22]), e.ppn)
-        gppn = Mux(e.super, Cat(va[12:22], e.gppn[10:22]), e.gppn)
         st, ctx = self.status, self.ctx
         s_mxr = st.mxr | (ctx.virt & st.vs_mxr)
         s_sum = Mux(ctx.virt, st.vs_sum, st.sum)
-        s_ok = ~e.s_on | (_allows(ctx, e.s_r, e.s_w, e.s_x, e.s_d, s_mxr)
-                          & _user_ok(ctx, e.s_u, s_sum))
-        g_ok = ~e.g_on | _allows(ctx, e.g_r, e.g_w, e.g_x, e.g_d, st.mxr)
+        hit = Signal()
+        e = Signal(tlb_entry_layout)
+        fault = Signal(2)
+        for i in range(self.entries):
+            t = table[i]
+            # Whether the entry admits the access depends on the entry and the context, not
+            # on the address: it is worked out for every entry beside the address's
+            # arrival, and the hit only chooses (the lookup's depth after the address is
+            # the tag compare and that choice).
+            s_ok = ~t.s_on | (_allows(ctx, t.s_r, t.s_w, t.s_x, t.s_d, s_mxr)
+                              & _user_ok(ctx, t.s_u, s_sum))
+            g_ok = ~t.g_on | _allows(ctx, t.g_r, t.g_w, t.g_x, t.g_d, st.mxr)
+            # (a superpage's bits 21:20 of the page are the entry's too)
+            t_fault = Mux(~s_ok, Fault.PAGE, Mux(~g_ok, Fault.GUEST_PAGE,
+                                                 Mux(t.ppn[20:22] != 0, Fault.ACCESS,
+                                                     Fault.NONE)))
+            match = (t.valid & (t.virt == ctx.virt) & (t.vpn[10:20] == va[22:32])
+                     & (t.super | (t.vpn[0:10] == va[12:22])))
+            with m.If(match):
+                m.d.comb += [hit.eq(1), e.eq(t), fault.eq(t_fault)]
+        ppn = Mux(e.super, Cat(va[12:22], e.ppn[10:22]), e.ppn)
+        gppn = Mux(e.super, Cat(va[12:22], e.gppn[10:22]), e.gppn)
         m.d.comb += [
             self.hit.eq(hit),
             self.paddr.eq(Cat(va[0:12], ppn[0:20])),
             self.gpa.eq(Cat(va[2:12], gppn)),
-            self.fault.eq(Mux(~s_ok, Fault.PAGE, Mux(~g_ok, Fault.GUEST_PAGE,
-                                                     Mux(ppn[20:22] != 0, Fault.ACCESS,
-                                                         Fault.NONE)))),
+            self.fault.eq(fault),
         ]
         with m.If(self.flush):
             for i in range(self.entries):
