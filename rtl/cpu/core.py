@@ -307,13 +307,19 @@ class Core(wiring.Component):
         daddr = Signal(32)
         offset = Mux(head.off_zero, 0, Mux(head.off_s, dec.imm_s, dec.imm_i))
         m.d.comb += daddr.eq(r1 + offset)
+        # late_mem: an access that is translated is looked up in the data TLB a cycle after
+        # E computed its address (``xl``, the translate step), from a register: the address
+        # adder and the TLB are in different cycles. (The address is the same in every
+        # cycle the instruction spends in E: its operands do not change meanwhile.)
+        xl = Signal()
+        xl_va = Signal(32)
         hlsv = head.hlsv if self.hext else Const(0, 1)
         d_priv = Signal(Priv)
         d_virt = Signal()
         m.d.comb += [
             d_priv.eq(Mux(hlsv, Mux(csr.status.spvp, Priv.S, Priv.U), csr.data_priv)),
             d_virt.eq(hlsv | csr.data_virt),
-            mmu.d_vaddr.eq(daddr),
+            mmu.d_vaddr.eq(xl_va if self.late_mem else daddr),
             mmu.d_ctx.kind.eq(Mux(is_write, Access.STORE, Access.LOAD)),
             mmu.d_ctx.hlvx.eq(head.hlvx if self.hext else 0),
             mmu.d_ctx.user.eq(d_priv == Priv.U),
@@ -491,6 +497,8 @@ class Core(wiring.Component):
         lf_gpa = Signal(32)
         lf_gva = Signal()
         first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait & ~lf_pending
+        if late:
+            first &= ~xl
         # An SC writes while its reservation holds (late_mem: checked from the registers as
         # the write waits to be made, see issue_ram)
         sc_holds = resv_valid & (resv_addr == (io_adr if late else d_paddr[2:32]))
@@ -517,7 +525,7 @@ class Core(wiring.Component):
 
         def mem_fault():
             if late:
-                m.d.sync += lf_pending.eq(1)
+                m.d.sync += [lf_pending.eq(1), xl.eq(0)]
             else:
                 trap(mf_cause, daddr, gpa=mf_gpa, gva=d_virt)
 
@@ -583,6 +591,9 @@ class Core(wiring.Component):
                     access_fault()
                 with m.Else():
                     memory_ops()
+            if late:
+                with m.Elif(~xl & mmu.d_on & ~misaligned):
+                    m.d.sync += xl.eq(1)         # looked up next cycle, from xl_va
             with m.Elif(mem_faults):
                 mem_fault()
             with m.Elif(mmu.d_on & ~mmu.d_hit):
@@ -595,12 +606,19 @@ class Core(wiring.Component):
                 # (late_mem: every data access, the data bus from a register)
                 # (an AMO reads first; only late_mem gets here with one)
                 m.d.sync += io_wait.eq(1)
+                if late:
+                    m.d.sync += xl.eq(0)
             if not late:
                 with m.Else():
                     memory_ops()
 
         # The access's registers follow E's whenever they are free (no access waits in them,
         # no AMO's write is to follow): only io_wait waits on E's decision.
+        if late:
+            with m.If(~xl & ~io_wait & ~amo_read):
+                m.d.sync += xl_va.eq(daddr)
+            with m.If(t_take):
+                m.d.sync += xl.eq(0)
         with m.If(~io_wait & ~amo_read):
             m.d.sync += [io_adr.eq(d_paddr[2:32]), io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
                          io_sel.eq(lanes), io_dat.eq(store_data)]
