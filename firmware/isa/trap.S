@@ -48,6 +48,23 @@ TEST_BEGIN
     la t6, 4b
     li gp, 18
     bne a5, t6, zv_fail
+    /* so does a taken branch (mepc: the branch, mtval: the target); not taken, it does
+     * not, and JAL does not link either */
+    li s1, 1
+6:  beq s1, s1, 3f + 2
+    CHECK_TRAP(31, 0)
+    la t6, 6b
+    li gp, 32
+    bne a5, t6, zv_fail
+    la t6, 3f + 2
+    li gp, 33
+    bne a6, t6, zv_fail
+    bne s1, s1, 3f + 2
+    CHECK_NO_TRAP(34)
+    li s3, 0
+    jal s3, 3f + 2
+    CHECK_TRAP(35, 0)
+    CHECK(36, s3, 0)
     j 5f
 3:  j zv_fail
     j zv_fail

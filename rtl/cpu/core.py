@@ -98,8 +98,11 @@ class Core(wiring.Component):
         load or store costs a cycle more; what E finishes depends on registers and the
         instruction's kind, and the address adder and data TLB end at registers instead
         of going on through PMP, the bus, its arbiters and the partition checkers to the
-        block RAM's write enable. Fetches too leave from registers: F translates and
-        checks the fetch address and registers the request, which goes to the bus a cycle
+        block RAM's write enable. A translated access costs one more again: its address
+        is registered and looked up in the data TLB in the next cycle (the translate
+        step, ``xl``), so that the adder and the TLB are in different cycles. Fetches
+        too leave from registers: F translates and checks the fetch address and
+        registers the request, which goes to the bus a cycle
         later (the fetch queue holds one more instruction), so that the instruction TLB
         and PMP end at registers instead of going on through the fetch arbiter and the
         partition checker; every redirect costs a cycle more. The FPGA builds' option.
@@ -270,20 +273,20 @@ class Core(wiring.Component):
             alu.alt.eq(dec.alu_alt),
             muldiv.op.eq(dec.f3), muldiv.a.eq(r1), muldiv.b.eq(r2),
         ]
-        taken = Signal()
+        cond = Signal()         # a branch's condition holds
         with m.Switch(dec.f3):
             with m.Case(Funct3.BEQ):
-                m.d.comb += taken.eq(alu.eq)
+                m.d.comb += cond.eq(alu.eq)
             with m.Case(Funct3.BNE):
-                m.d.comb += taken.eq(~alu.eq)
+                m.d.comb += cond.eq(~alu.eq)
             with m.Case(Funct3.BLT):
-                m.d.comb += taken.eq(alu.lt)
+                m.d.comb += cond.eq(alu.lt)
             with m.Case(Funct3.BGE):
-                m.d.comb += taken.eq(~alu.lt)
+                m.d.comb += cond.eq(~alu.lt)
             with m.Case(Funct3.BLTU):
-                m.d.comb += taken.eq(alu.ltu)
+                m.d.comb += cond.eq(alu.ltu)
             with m.Case(Funct3.BGEU):
-                m.d.comb += taken.eq(~alu.ltu)
+                m.d.comb += cond.eq(~alu.ltu)
         target = Signal(32)
         jumps = Signal()
         with m.If(dec.jal):
@@ -291,7 +294,7 @@ class Core(wiring.Component):
         with m.Elif(dec.jalr):
             m.d.comb += [target.eq((r1 + dec.imm_i) & ~1), jumps.eq(1)]
         with m.Else():
-            m.d.comb += [target.eq(e_pc + dec.imm_b), jumps.eq(dec.branch & taken)]
+            m.d.comb += [target.eq(e_pc + dec.imm_b), jumps.eq(dec.branch & cond)]
         pc4 = e_pc + 4
 
         # Data access: address, translation, lanes, alignment, permissions. HLV and HSV are
@@ -496,7 +499,13 @@ class Core(wiring.Component):
         lf_tval = Signal(32)
         lf_gpa = Signal(32)
         lf_gva = Signal()
-        first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait & ~lf_pending
+        # A branch whose target may be misaligned waits a cycle in E (see the branches),
+        # so that the comparison is not on the path to E's finishing, retiring or trapping.
+        bm_wait = Signal()
+        bm_taken = Signal()
+        with m.If(t_take):
+            m.d.sync += bm_wait.eq(0)
+        first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait & ~lf_pending & ~bm_wait
         if late:
             first &= ~xl
         # An SC writes while its reservation holds (late_mem: checked from the registers as
@@ -644,7 +653,7 @@ class Core(wiring.Component):
                 trap(Cause.ECALL_U + priv.as_value() + (virt & (priv == Priv.S)), 0)
             with m.Elif(dec.ebreak):
                 trap(Cause.BREAKPOINT, e_pc, gva=virt)
-            with m.Elif(jumps & target[1]):
+            with m.Elif((dec.jal | dec.jalr) & target[1]):
                 trap(Cause.INSN_MISALIGNED, target, gva=virt)
             with m.Elif(is_mem):
                 data_access()
@@ -684,7 +693,15 @@ class Core(wiring.Component):
             with m.Elif(dec.fence_i):
                 m.d.comb += [redirect.eq(1), redirect_to.eq(pc4)]
                 finish(pc4)
+            with m.Elif(dec.branch & dec.imm_b[1] & ~bm_wait):
+                # a branch whose target, if taken, is not word-aligned (E's pc always is):
+                # its condition is registered and it traps or finishes next cycle
+                m.d.sync += [bm_wait.eq(1), bm_taken.eq(cond)]
+            with m.Elif(bm_wait & bm_taken):
+                m.d.sync += bm_wait.eq(0)
+                trap(Cause.INSN_MISALIGNED, target, gva=virt)
             with m.Elif(dec.branch | dec.fence):
+                m.d.sync += bm_wait.eq(0)
                 # fetching went on at the target if the branch was predicted taken
                 next_pc = Mux(jumps, target, pc4)
                 with m.If(jumps != head.predicted):
