@@ -73,6 +73,26 @@ TEST_BEGIN
     li t6, -1
     sw t6, 0(s0)
     sw t6, 4(s0)
+    /* the conditions are evaluated right after a write to a CSR they depend on: an
+     * interrupt pending when MIE is set is taken before the next instruction */
+    csrci mstatus, 8
+    li t6, 8
+    csrs mie, t6
+    li s0, MSIP
+    li t6, 1
+    sw t6, 0(s0)
+2:  csrr s1, mip
+    andi s1, s1, 8
+    beqz s1, 2b
+    csrsi mstatus, 8
+3:  csrci mstatus, 8
+    CHECK(11, a7, 0x80000003)
+    la t6, 3b
+    li gp, 12
+    bne a5, t6, zv_fail
+    li a7, -1
+    li s0, MSIP
+    sw zero, 0(s0)
     /* vectored mode: interrupts go to base + 4 * cause */
     csrci mstatus, 8
     la t6, vectors

@@ -156,7 +156,8 @@ class Core(wiring.Component):
         m.submodules.muldiv = muldiv = MulDiv()
         m.submodules.amo = amo = AmoALU()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext,
-                                         pmp_entries=self.pmp_entries)
+                                         pmp_entries=self.pmp_entries,
+                                         late_irq=self.late_mem)
         m.submodules.mmu = mmu = Mmu()
         m.submodules.pmp_i = pmp_i = PmpChecker(self.pmp_entries)
         m.submodules.pmp_d = pmp_d = PmpChecker(self.pmp_entries)
@@ -635,7 +636,9 @@ class Core(wiring.Component):
                 m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
                              io_sc.eq(dec.sc)]
 
-        with m.If(e_valid & ~w_fault & ~t_take):
+        # (csr.irq_settling, late_mem: for a cycle after the mode or a CSR changed, until
+        # the registered interrupt decision has seen it)
+        with m.If(e_valid & ~w_fault & ~t_take & ~csr.irq_settling):
             with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
                 trap(csr.irq_cause, 0, intr=True)
             with m.Elif(load_use):

@@ -79,12 +79,24 @@ class CSRFile(wiring.Component):
         Implement the hypervisor extension.
     pmp_entries : int
         PMP entries, 0 to 16 (see :mod:`.pmp`); the CSRs of the others read zero.
+    late_irq : bool
+        Decide interrupts a cycle later, from registers (what a board build makes, with the
+        core's ``late_mem``): ``irq_take``, ``irq_cause`` and ``irq_wake`` say what the
+        interrupt logic found last cycle, so that the pending lines, the enables and the
+        delegation are not on the path into the core's trap decision. An interrupt is then
+        taken a cycle later. The spec has the conditions evaluated immediately after an
+        xRET or a write to a CSR they depend on (privileged spec, "Machine Interrupt
+        Registers"), so for the cycle after a CSR write, a trap or an xRET (the only ways
+        the mode and those CSRs change) ``irq_settling`` tells the core to start nothing:
+        the next instruction starts once the decision has seen the change. (The lines
+        from the devices may change at any time anyway.)
     """
 
-    def __init__(self, *, hartid=0, hext=True, pmp_entries=PMP_ENTRIES):
+    def __init__(self, *, hartid=0, hext=True, pmp_entries=PMP_ENTRIES, late_irq=False):
         if not isinstance(hartid, int) or hartid < 0:
             raise ValueError(f"hartid must be a non-negative integer, not {hartid!r}")
         self.hartid = hartid
+        self.late_irq = bool(late_irq)
         self.hext = bool(hext)
         self.pmp_entries = check_pmp_entries(pmp_entries)
         super().__init__({
@@ -124,6 +136,7 @@ class CSRFile(wiring.Component):
             "irq_take": Out(1),
             "irq_cause": Out(5),
             "irq_wake": Out(1),
+            "irq_settling": Out(1),     # late_irq: see the parameter
             # counters
             "mtime": In(64),
             "retire": In(1),
@@ -461,8 +474,21 @@ class CSRFile(wiring.Component):
                 for code in reversed(Irq.PRIORITY):
                     with m.If(mask[code]):
                         m.d.comb += irq_code.eq(code)
+        if self.late_irq:
+            seen_take = Signal()
+            seen_code = Signal(5)
+            seen_target = Signal(2)
+            seen_wake = Signal()
+            settling = Signal()      # the mode or a CSR changed at the last edge
+            m.d.sync += [seen_take.eq(taken), seen_code.eq(irq_code),
+                         seen_target.eq(irq_target), seen_wake.eq(pending != 0),
+                         settling.eq(self.write | self.trap | self.mret | self.sret)]
+            taken, irq_code, irq_target, wake = seen_take, seen_code, seen_target, seen_wake
+            m.d.comb += self.irq_settling.eq(settling)
+        else:
+            wake = pending != 0
         m.d.comb += [
-            self.irq_wake.eq(pending != 0),
+            self.irq_wake.eq(wake),
             self.irq_take.eq(taken),
             self.irq_cause.eq(irq_code),
         ]
