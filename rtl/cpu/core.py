@@ -796,11 +796,13 @@ class Core(wiring.Component):
             leaves = req.valid & ~(ibus.cyc & ibus.stall)     # the bus took it, or a fault
             taken = ~req.valid | leaves                        # room for F's next request
             stepped = taken & (issue & ifault | fetch_req)     # F's request registered
+            # (the request's fields follow F's whenever it steps; only valid looks at a
+            # redirect, which keeps E's branch decision off the fields' enables)
+            with m.If(stepped):
+                m.d.sync += [req.eq(made), req_vpc.eq(fetch_pc)]
             with m.If(redirect | guess | fetch_faults):
                 m.d.sync += req.valid.eq(0)
-            with m.Elif(stepped):
-                m.d.sync += [req.eq(made), req_vpc.eq(fetch_pc)]
-            with m.Elif(leaves):
+            with m.Elif(~stepped & leaves):
                 m.d.sync += req.valid.eq(0)
             arrives, arrives_pc = req, req_vpc
         else:
@@ -809,10 +811,9 @@ class Core(wiring.Component):
             leaves = stepped = (issue & ifault) | (fetch_req & ~(ibus.cyc & ibus.stall))
             arrives, arrives_pc = made, fetch_pc
         # the request that left for the bus (or faulted) is answered in the next cycle
-        with m.If(redirect | guess | fetch_faults | ~leaves):
-            m.d.sync += pend.eq(0)
-        with m.Else():
-            m.d.sync += [pend.eq(1), pend_pc.eq(arrives_pc), pend_fault.eq(arrives.fault),
+        m.d.sync += pend.eq(leaves & ~(redirect | guess | fetch_faults))
+        with m.If(leaves):
+            m.d.sync += [pend_pc.eq(arrives_pc), pend_fault.eq(arrives.fault),
                          pend_code.eq(arrives.code), pend_gpa.eq(arrives.gpa)]
         with m.If(redirect):
             m.d.sync += [fetch_pc.eq(redirect_to), far.eq(0)]
@@ -825,7 +826,9 @@ class Core(wiring.Component):
                     & ~redirect & ~trapping):
             m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
         # The queue: E's finished instruction leaves, the answer arriving joins behind
-        # the rest; a redirect empties it (dropping an answer on the way).
+        # the rest; a redirect empties it (dropping an answer on the way: only the valid
+        # bits look at a redirect, so that E's branch decision does not reach the enables of
+        # every entry's fields).
         arriving = Signal(Fetched)
         m.d.comb += [
             arriving.valid.eq(pend), arriving.insn.eq(word), arriving.pc.eq(pend_pc),
@@ -834,17 +837,16 @@ class Core(wiring.Component):
             arriving.gpa.eq(pend_gpa), arriving.predicted.eq(guess),
         ]
         m.d.comb += [getattr(arriving, k).eq(v) for k, v in predecode(word).items()]
+        kept = [Signal(Fetched, name=f"kept{i}") for i in range(depth)]
+        with m.If(e_done):
+            m.d.comb += [k.eq(q) for k, q in zip(kept, queue[1:])]
+        with m.Else():
+            m.d.comb += [k.eq(q) for k, q in zip(kept, queue)]
+        for i, k in enumerate(kept):
+            first_free = ~k.valid if i == 0 else ~k.valid & kept[i - 1].valid
+            m.d.sync += queue[i].eq(Mux(first_free, arriving, k))
         with m.If(redirect):
             m.d.sync += [q.valid.eq(0) for q in queue]
-        with m.Else():
-            kept = [Signal(Fetched, name=f"kept{i}") for i in range(depth)]
-            with m.If(e_done):
-                m.d.comb += [k.eq(q) for k, q in zip(kept, queue[1:])]
-            with m.Else():
-                m.d.comb += [k.eq(q) for k, q in zip(kept, queue)]
-            for i, k in enumerate(kept):
-                first_free = ~k.valid if i == 0 else ~k.valid & kept[i - 1].valid
-                m.d.sync += queue[i].eq(Mux(first_free, arriving, k))
 
         # Walk results: a fault goes to the fetch or the instruction in E that asked.
         walk_fetch = Signal()
