@@ -11,7 +11,8 @@ instruction per cycle from block RAM. A stalled request has no effect and no ans
 initiator asks again. Only arbiters stall: devices take every request they see.
 
 ``lock`` on a taken request keeps the arbiter it went through for the same initiator in
-the next cycle: an AMO's read and write are one indivisible pair.
+the next cycle, and for as long after as the initiator raises ``lock`` without a request:
+an AMO's read and write are one indivisible pair, with or without a cycle between them.
 
 ``abort`` withdraws the request raised in the same cycle: it is decided late in the
 cycle (a hart's own PMP check of an access that leaves from registers), too late for an
@@ -166,8 +167,10 @@ _REQUEST = ("we", "adr", "sel", "dat_w", "pid", "hart", "fetch", "lock")
 class Arbiter(wiring.Component):
     """Lets ``n`` initiators share one subordinate: one request a cycle is taken, the others
     stall. Grants go round-robin among the initiators asking, starting after the last one
-    granted; a taken request with ``lock`` reserves the next cycle for its initiator. The
-    answer goes back to the initiator whose request was taken.
+    granted; a taken request with ``lock`` reserves the next cycle for its initiator, and
+    while that initiator raises ``lock`` without a request the reservation holds (a
+    read-modify-write that takes a cycle between its read and its write). The answer goes
+    back to the initiator whose request was taken.
 
     A request raised with ``abort`` is weighed in the choice like any other (``abort`` is
     on no path to the choice) but is not passed on: ``out.cyc`` is low in its cycle.
@@ -235,6 +238,9 @@ class Arbiter(wiring.Component):
             m.d.comb += b.stall.eq(b.cyc & (~chosen[i] | out.stall))
         with m.If(granted & ~out.stall):
             m.d.sync += [last.eq(grant), locked.eq(out.lock & ~aborted)]
+        with m.Elif(locked):
+            # the reservation's holder, asking nothing, keeps it while it raises lock
+            m.d.sync += locked.eq(Cat(b.lock for b in self.ins).bit_select(last, 1))
         with m.Else():
             m.d.sync += locked.eq(0)
         # the answer, to the initiator whose request was taken last cycle

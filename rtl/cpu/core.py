@@ -367,7 +367,11 @@ class Core(wiring.Component):
                 m.d.comb += csr.wdata.eq(csr.rdata & ~csr_src)
 
         # AMO arithmetic on the word read in the AMO's first cycle.
-        amo_old = dbus.dat_r
+        # (late_mem: from a register, the cycle after the read's answer, so that the block
+        # RAM's output and the AMO's adder are not on one path into its input; see
+        # amo_hold)
+        amo_kept = Signal(32)
+        amo_old = amo_kept if self.late_mem else dbus.dat_r
         amo_new = amo.result
         m.d.comb += [amo.op.eq(e_insn[27:32]), amo.old.eq(amo_old), amo.operand.eq(r2)]
 
@@ -380,6 +384,11 @@ class Core(wiring.Component):
         # --- E: sequencing -------------------------------------------------------------
         md_busy = Signal()       # a division is under way
         amo_read = Signal()      # an AMO's read was issued; its write follows
+        # late_mem: the read's answer is registered (amo_kept) and the write made a cycle
+        # later, from registers; the arbiters stay reserved meanwhile (the bus's ``lock``
+        # raised without a request holds a reservation)
+        amo_hold = Signal()
+        amo_busy = (amo_read | amo_hold) if self.late_mem else amo_read
         resv_valid = Signal()
         resv_addr = Signal(30)
         intr_seen = Signal()
@@ -506,7 +515,7 @@ class Core(wiring.Component):
         bm_taken = Signal()
         with m.If(t_take):
             m.d.sync += bm_wait.eq(0)
-        first = ~md_busy & ~amo_read & ~wfi_wait & ~io_wait & ~lf_pending & ~bm_wait
+        first = ~md_busy & ~amo_busy & ~wfi_wait & ~io_wait & ~lf_pending & ~bm_wait
         if late:
             first &= ~xl
         # An SC writes while its reservation holds (late_mem: checked from the registers as
@@ -563,17 +572,20 @@ class Core(wiring.Component):
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(0b1111)]
                 finish(pc4, writes=True)
             with m.Elif(dec.amo):
-                with m.If(~amo_read):
+                with m.If(~amo_busy):
                     access(0, 0b1111, 0, lock=1)   # the write follows, unseparated
                     with m.If(taken):
                         m.d.sync += amo_read.eq(1)
-                with m.Elif(dbus.err):
+                with m.Elif(amo_read & dbus.err):
                     m.d.sync += amo_read.eq(0)
                     trap(Cause.STORE_ACCESS, daddr, gva=d_virt)
+                if late:
+                    with m.Elif(amo_read):
+                        m.d.sync += [amo_read.eq(0), amo_hold.eq(1), amo_kept.eq(dbus.dat_r)]
                 with m.Else():
                     access(1, 0b1111, amo_new)
                     with m.If(taken):
-                        m.d.sync += amo_read.eq(0)
+                        m.d.sync += [amo_read.eq(0), amo_hold.eq(0)]
                     m.d.comb += [n_mem_rmask.eq(0b1111), n_mem_wmask.eq(0b1111),
                                  n_mem_wdata.eq(amo_new), n_mem_rdata.eq(amo_old)]
                     finish(pc4, writes=True, result=amo_old)
@@ -594,7 +606,7 @@ class Core(wiring.Component):
             with m.If(lf_pending if late else 0):
                 m.d.sync += lf_pending.eq(0)
                 trap(lf_cause, lf_tval, gpa=lf_gpa, gva=lf_gva)
-            with m.Elif((io_wait | amo_read) if late else 0):
+            with m.Elif((io_wait | amo_busy) if late else 0):
                 with m.If(io_wait & ~mem_ok):
                     # refused by PMP or PMA, checked as the access was to leave
                     m.d.sync += io_wait.eq(0)
@@ -611,7 +623,7 @@ class Core(wiring.Component):
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
             with m.Elif(~mem_ok if not late else 0):
                 access_fault()
-            with m.Elif((d_io | late) & ~io_wait & ~amo_read):
+            with m.Elif((d_io | late) & ~io_wait & ~amo_busy):
                 # a device access, checked: the I/O bus takes it from a register next cycle
                 # (late_mem: every data access, the data bus from a register)
                 # (an AMO reads first; only late_mem gets here with one)
@@ -625,11 +637,11 @@ class Core(wiring.Component):
         # The access's registers follow E's whenever they are free (no access waits in them,
         # no AMO's write is to follow): only io_wait waits on E's decision.
         if late:
-            with m.If(~xl & ~io_wait & ~amo_read):
+            with m.If(~xl & ~io_wait & ~amo_busy):
                 m.d.sync += xl_va.eq(daddr)
             with m.If(t_take):
                 m.d.sync += xl.eq(0)
-        with m.If(~io_wait & ~amo_read):
+        with m.If(~io_wait & ~amo_busy):
             m.d.sync += [io_adr.eq(d_paddr[2:32]), io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
                          io_sel.eq(lanes), io_dat.eq(store_data)]
             if late:
@@ -864,14 +876,17 @@ class Core(wiring.Component):
 
         if late:
             # The data bus from registers: the access E registered last cycle, or an AMO's
-            # write, which follows its read at once (the arbiter is locked for it) with the
-            # word the read returned; not after a refused read, nor for an SC whose
-            # reservation was lost meanwhile.
-            amo_write = amo_read & ~dbus.err
+            # write, which follows its read two cycles later (the arbiter stays locked for
+            # it) with the new word worked out from the registered answer; not after a
+            # refused read, nor for an SC whose reservation was lost meanwhile.
+            # (while the answer is registered, amo_read, the lock is raised without a
+            # request: the reservation holds for the write)
+            amo_write = amo_hold
             issue_ram = io_wait & io_ram & (~io_sc | sc_holds)
             m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
                          dbus.abort.eq(issue_ram & ~mem_ok),
-                         dbus.we.eq(io_we | amo_write), dbus.lock.eq(io_lock & ~amo_write),
+                         dbus.we.eq(io_we | amo_write),
+                         dbus.lock.eq((io_lock & issue_ram) | (amo_read & ~dbus.err)),
                          dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),
                          dbus.dat_w.eq(Mux(amo_write, amo_new, io_dat))]
 

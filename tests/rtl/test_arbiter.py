@@ -1,6 +1,7 @@
 # amaranth: UnusedElaboratable=no
 """The bus arbiter (amaranth.sim): one request a cycle is taken, the others stall;
-round-robin among initiators that keep asking; lock keeps the next cycle; answers go back
+round-robin among initiators that keep asking; lock keeps the next cycle (and the ones its
+holder raises lock in without asking); answers go back
 to the initiator whose request was taken."""
 
 import pytest
@@ -110,6 +111,42 @@ def test_a_locked_request_keeps_the_next_cycle():
         assert ctx.get(b.stall) and not ctx.get(a.stall)
         await ctx.tick()
         ctx.set(a.cyc, 0)
+        assert not ctx.get(b.stall)
+
+    run(top, body)
+
+
+@pytest.mark.parametrize("hold", [True, False], ids=["lock-raised", "lock-dropped"])
+def test_a_reservation_holds_while_its_initiator_raises_lock_without_asking(hold):
+    """A late_mem hart's AMO registers the word its read returned and writes a cycle
+    later: between the two it raises ``lock`` alone, and the other initiator waits. Without
+    ``lock`` in that cycle the reservation ends."""
+    top, arb = make(2)
+
+    async def body(ctx):
+        a, b = arb.ins
+        # make a the last granted without a lock, so b is preferred next: the reservation
+        # must then beat the round-robin
+        ask(ctx, a, 1)
+        await ctx.tick()
+        ask(ctx, a, 1, lock=1)
+        ctx.set(b.cyc, 0)
+        assert not ctx.get(a.stall)
+        await ctx.tick()
+        # the gap, the cycle the lock reserved: a asks nothing, lock raised (or not); b
+        # asks and waits
+        ctx.set(a.cyc, 0)
+        ctx.set(a.lock, int(hold))
+        ask(ctx, b, 2)
+        assert ctx.get(b.stall)
+        await ctx.tick()
+        if hold:
+            # still a's: its write, b waits
+            ask(ctx, a, 1, we=1, data=7, lock=0)
+            assert ctx.get(b.stall) and not ctx.get(a.stall)
+            await ctx.tick()
+            ctx.set(a.cyc, 0)
+        # then b's turn
         assert not ctx.get(b.stall)
 
     run(top, body)

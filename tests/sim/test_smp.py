@@ -10,10 +10,13 @@ from zerovisor.firmware.build import FIRMWARE_DIR
 pytestmark = pytest.mark.xdist_group("smp4")   # one worker builds the 4-hart model
 
 
-def test_four_harts_run_share_and_route(build_isa, zerovisor):
+# also on the harts a board build makes (--late-mem: an AMO's write a cycle after its
+# read's answer is registered, the bank's arbiter held for it meanwhile)
+@pytest.mark.parametrize("late", [False, True], ids=["plain", "late-mem"])
+def test_four_harts_run_share_and_route(late, build_isa, zerovisor):
     elf = build_isa(FIRMWARE_DIR / "smp" / "multicore.S")
     run = zerovisor("run-elf", elf, "--harts", "4", "--banks", "4", "--max-cycles", "200000",
-                    "--quiet")
+                    "--quiet", *(["--late-mem"] if late else []))
     assert run.returncode == 0, run.stdout + run.stderr
     assert "PASS (tohost)" in run.stderr
 
