@@ -107,13 +107,18 @@ def test_a_locked_request_keeps_the_next_cycle():
             await ctx.tick()
             ask(ctx, b, 2)
         # the cycle after a's locked request: a again, b stalls
-        ask(ctx, a, 1, we=1, data=7, lock=0)
-        assert ctx.get(b.stall) and not ctx.get(a.stall)
-        await ctx.tick()
-        ctx.set(a.cyc, 0)
+        await writes_while_the_other_waits(ctx, a, b)
         assert not ctx.get(b.stall)
 
     run(top, body)
+
+
+async def writes_while_the_other_waits(ctx, a, b):
+    """``a`` writes the word its locked read reserved; ``b``, asking, stalls."""
+    ask(ctx, a, 1, we=1, data=7, lock=0)
+    assert ctx.get(b.stall) and not ctx.get(a.stall)
+    await ctx.tick()
+    ctx.set(a.cyc, 0)
 
 
 @pytest.mark.parametrize("hold", [True, False], ids=["lock-raised", "lock-dropped"])
@@ -142,10 +147,7 @@ def test_a_reservation_holds_while_its_initiator_raises_lock_without_asking(hold
         await ctx.tick()
         if hold:
             # still a's: its write, b waits
-            ask(ctx, a, 1, we=1, data=7, lock=0)
-            assert ctx.get(b.stall) and not ctx.get(a.stall)
-            await ctx.tick()
-            ctx.set(a.cyc, 0)
+            await writes_while_the_other_waits(ctx, a, b)
         # then b's turn
         assert not ctx.get(b.stall)
 
