@@ -98,7 +98,6 @@ class Decoder(wiring.Component):
     wfi: Out(1)
     sfence: Out(1)            # SFENCE.VMA, HFENCE.VVMA or HFENCE.GVMA
     hlv: Out(1)
-    hlvx: Out(1)
     hsv: Out(1)
     mem_f3: Out(3)
     alu_alt: Out(1)
@@ -164,7 +163,7 @@ class Decoder(wiring.Component):
             hfence_vvma = hfence_gvma = hlv = hsv = Const(0, 1)
         m.d.comb += [
             self.sfence.eq(sfence_vma | hfence_vvma | hfence_gvma),
-            self.hlv.eq(hlv), self.hsv.eq(hsv), self.hlvx.eq(hlv & (self.rs2 == 3)),
+            self.hlv.eq(hlv), self.hsv.eq(hsv),
             self.mem_f3.eq(Mux(hlv | hsv, Cat(hsize, hlv & (self.rs2 != 0)), f3)),
         ]
         m.d.comb += self.writes_rd.eq(
