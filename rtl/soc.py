@@ -79,7 +79,9 @@ class SoC(wiring.Component):
     late_mem : bool
         Every data access of the harts goes to the bus a cycle after E decides it, from
         registers (see :class:`~.cpu.core.Core`): a load or store costs a cycle more, and
-        the path from an instruction to the block RAM's write enable is cut in two.
+        the path from an instruction to the block RAM's write enable is cut in two. The
+        devices' arbiters register the request they choose (``Arbiter(registered=True)``):
+        a device access costs a cycle more again.
     pmp_entries : int
         PMP entries of each hart, 0 to 16 (see :mod:`.cpu.pmp`): zerovisor's firmware
         uses one, the partition checkers isolate.
@@ -206,9 +208,10 @@ class SoC(wiring.Component):
             ddecs.append(ddec)
             iodecs.append(iodec)
 
-        def arbitrate(name, decoders, window):
+        def arbitrate(name, decoders, window, *, registered=False):
             """An arbiter for one target port, fed by every hart's decoder."""
-            arb = Arbiter(n, addr_width=len(getattr(decoders[0].subs, window).adr))
+            arb = Arbiter(n, addr_width=len(getattr(decoders[0].subs, window).adr),
+                          registered=registered)
             m.submodules[f"arb_{name.lower()}"] = arb
             for h, dec in enumerate(decoders):
                 connect(m, getattr(dec.subs, window), arb.ins[h])
@@ -241,7 +244,11 @@ class SoC(wiring.Component):
             checker = Checker(addr_width=len(target.adr), base=base,
                               entries=checker_entries(name, n))
             m.submodules[f"check_{name.lower()}"] = checker
-            connect(m, arbitrate(name, decoders, window), checker.bus)
+            # late_mem: a device's request is registered past its arbiter, so that the
+            # arbiters' choice and the harts' PMP (abort) are not on the path into the
+            # checkers and devices (an I/O access costs a cycle more)
+            connect(m, arbitrate(name, decoders, window,
+                                 registered=self.late_mem and name in devices), checker.bus)
             connect(m, checker.sub, target)
             connect(m, getattr(partctl.subs, name.lower()), checker.cfg)
             violations.append(checker.irq)

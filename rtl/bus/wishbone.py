@@ -25,7 +25,7 @@ Every request also says who makes it: ``pid`` (the issuing hart's partition ID),
 (its hart ID) and ``fetch`` (an instruction fetch): the partition checkers decide on them.
 """
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -178,18 +178,32 @@ class Arbiter(wiring.Component):
     With ``n = 1`` it is a wire, apart from ``lock`` which then has nothing to exclude,
     and ``abort``, folded into ``cyc``.
 
+    ``registered``: the chosen request is registered and reaches the subordinate the
+    next cycle, so that nothing of the choice (nor ``abort``) is on the subordinate's
+    path, and no initiator's ``stall`` depends on another's request: an initiator is
+    stalled in the cycle its request is chosen and taken in the next, as the subordinate
+    sees it, whose answer then goes back as usual. An access costs a cycle more and a port
+    takes one every other cycle; the subordinate acts on a request before its initiator
+    sees it taken, so an initiator must ask again, unchanged, until it is (the core's
+    I/O bus does: its request is held in registers). ``lock`` is passed on but reserves
+    nothing (the I/O bus, which this is for, carries no read-modify-writes). The
+    subordinate must not stall (devices and partition checkers do not).
+
     Parameters
     ----------
     n : int
         Number of initiators (``self.ins[i]``); the subordinate is ``self.out``.
     addr_width : int
         Word-address width of the buses.
+    registered : bool
+        Register the chosen request, as described above.
     """
 
-    def __init__(self, n, *, addr_width=30):
+    def __init__(self, n, *, addr_width=30, registered=False):
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, not {n!r}")
         self.n = n
+        self.registered = bool(registered)
         super().__init__({
             "ins": In(BusSignature(addr_width)).array(n),
             "out": Out(BusSignature(addr_width)),
@@ -198,6 +212,8 @@ class Arbiter(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         n, out = self.n, self.out
+        if self.registered:
+            return self._elaborate_registered(m)
         if n == 1:
             only = self.ins[0]
             m.d.comb += [getattr(out, name).eq(getattr(only, name)) for name in _REQUEST]
@@ -209,28 +225,7 @@ class Arbiter(wiring.Component):
         m.d.comb += asks.eq(Cat(b.cyc for b in self.ins))
         last = Signal(range(n))          # the last initiator granted
         locked = Signal()                # ... and its lock holds this cycle
-        grant = Signal(range(n))
-        granted = Signal()
-        # Round-robin: the first asker after `last`, wrapping; later assignments win, so
-        # walk the candidates from the least to the most preferred.
-        for offset in reversed(range(1, n + 1)):
-            candidate = Signal(range(n), name=f"candidate{offset}")
-            m.d.comb += candidate.eq(Mux(last + offset >= n, last + offset - n, last + offset))
-            with m.If(asks.bit_select(candidate, 1)):
-                m.d.comb += [grant.eq(candidate), granted.eq(1)]
-        with m.If(locked):
-            m.d.comb += [grant.eq(last), granted.eq(asks.bit_select(last, 1))]
-        # A one-hot grant steers the request through AND-OR gates (cheaper than a chain
-        # of multiplexers) and gates the answer, so an initiator sees nothing of another's.
-        chosen = Signal(n)
-        m.d.comb += chosen.eq(Cat(granted & (grant == i) for i in range(n)))
-        def pick(name):
-            value = 0
-            for i, b in enumerate(self.ins):
-                field = getattr(b, name)
-                value = value | (field & chosen[i].replicate(len(field)))
-            return value
-
+        grant, granted, chosen, pick = self._choose(m, asks, last, locked)
         aborted = Signal()
         m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
         m.d.comb += [aborted.eq(pick("abort")), out.cyc.eq(granted & ~aborted)]
@@ -246,6 +241,64 @@ class Arbiter(wiring.Component):
         # the answer, to the initiator whose request was taken last cycle
         answer = Signal(n)
         m.d.sync += answer.eq(Mux(out.stall, 0, chosen))
+        for i, b in enumerate(self.ins):
+            m.d.comb += [
+                b.dat_r.eq(out.dat_r & answer[i].replicate(32)),
+                b.ack.eq(out.ack & answer[i]),
+                b.err.eq(out.err & answer[i]),
+            ]
+        return m
+
+    def _choose(self, m, asks, last, locked):
+        """Round-robin among ``asks``: the first asker after ``last``, wrapping, or
+        ``last`` itself while ``locked``. (grant, granted, chosen one-hot, pick(field))."""
+        n = self.n
+        grant = Signal(range(n))
+        granted = Signal()
+        # later assignments win, so walk the candidates from the least to the most preferred
+        for offset in reversed(range(1, n + 1)):
+            candidate = Signal(range(n), name=f"candidate{offset}")
+            m.d.comb += candidate.eq(Mux(last + offset >= n, last + offset - n, last + offset))
+            with m.If(asks.bit_select(candidate, 1)):
+                m.d.comb += [grant.eq(candidate), granted.eq(1)]
+        with m.If(locked):
+            m.d.comb += [grant.eq(last), granted.eq(asks.bit_select(last, 1))]
+        # A one-hot grant steers the request through AND-OR gates (cheaper than a chain
+        # of multiplexers) and gates the answer, so an initiator sees nothing of another's.
+        chosen = Signal(n)
+        m.d.comb += chosen.eq(Cat(granted & (grant == i) for i in range(n)))
+
+        def pick(name):
+            value = 0
+            for i, b in enumerate(self.ins):
+                field = getattr(b, name)
+                value = value | (field & chosen[i].replicate(len(field)))
+            return value
+        return grant, granted, chosen, pick
+
+    def _elaborate_registered(self, m):
+        n, out = self.n, self.out
+        asks = Signal(n)
+        m.d.comb += asks.eq(Cat(b.cyc for b in self.ins))
+        last = Signal(range(n))
+        issuing = Signal()               # the request held is the subordinate's this cycle
+        owner = Signal(n)                # ... and whose it is (one-hot)
+        held_cyc = Signal()              # ... not withdrawn (abort) when it was chosen
+        grant, granted, chosen, pick = self._choose(m, asks, last, Const(0))
+        # Choose while nothing is issued (every asker stalls meanwhile); the request and
+        # its abort are registered as they are, abort only clearing the request passed on.
+        with m.If(issuing):
+            m.d.sync += issuing.eq(0)
+        with m.Elif(granted):
+            m.d.sync += [issuing.eq(1), owner.eq(chosen), last.eq(grant),
+                         held_cyc.eq(~pick("abort"))]
+            m.d.sync += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+        m.d.comb += out.cyc.eq(issuing & held_cyc)
+        # The owner is taken as the subordinate sees its request; everyone else waits.
+        for i, b in enumerate(self.ins):
+            m.d.comb += b.stall.eq(b.cyc & ~(issuing & owner[i]))
+        answer = Signal(n)
+        m.d.sync += answer.eq(Mux(issuing & held_cyc, owner, 0))
         for i, b in enumerate(self.ins):
             m.d.comb += [
                 b.dat_r.eq(out.dat_r & answer[i].replicate(32)),

@@ -27,9 +27,9 @@ class _Shared(wiring.Component):
         return m
 
 
-def make(n):
+def make(n, *, registered=False):
     top = _Shared(n)
-    top.arbiter = Arbiter(n, addr_width=4)
+    top.arbiter = Arbiter(n, addr_width=4, registered=registered)
     return top, top.arbiter
 
 
@@ -179,6 +179,73 @@ def test_an_aborted_request_has_no_effect_and_no_answer(n):
             ctx.set(b.cyc, 0)
         # the word was not written
         ask(ctx, a, 3)
+        await ctx.tick()
+        ctx.set(a.cyc, 0)
+        assert ctx.get(a.ack) and ctx.get(a.dat_r) == 0
+
+    run(top, body)
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_registered_arbiter_takes_a_request_the_cycle_after_choosing_it(n):
+    """``registered`` (the devices' ports of a board build): a request is chosen and
+    registered in one cycle, every asker stalled; the next cycle the subordinate sees it
+    and its initiator is taken, and the answer comes a cycle later, to it alone. The
+    other initiators' requests follow round-robin, each written once."""
+    top, arb = make(n, registered=True)
+
+    async def body(ctx):
+        for i, bus in enumerate(arb.ins):
+            ask(ctx, bus, i, we=1, data=0x200 + i)
+        order = []
+        waiting = set(range(n))
+        for _ in range(2 * n):
+            taken = [i for i in sorted(waiting) if not ctx.get(arb.ins[i].stall)]
+            assert len(taken) <= 1
+            if not taken:
+                # a choosing cycle: nothing reaches the RAM yet
+                assert not ctx.get(arb.out.cyc)
+                await ctx.tick()
+                continue
+            winner, = taken
+            assert ctx.get(arb.out.cyc) and ctx.get(arb.out.adr) == winner
+            order.append(winner)
+            await ctx.tick()
+            assert [ctx.get(bus.ack) for bus in arb.ins] == [int(i == winner)
+                                                             for i in range(n)]
+            ctx.set(arb.ins[winner].cyc, 0)
+            waiting.discard(winner)
+        assert sorted(order) == list(range(n)) and not waiting
+        # each word was written once, by its own initiator: read them back
+        for i, bus in enumerate(arb.ins):
+            ask(ctx, bus, i)
+            while ctx.get(bus.stall):
+                await ctx.tick()
+            await ctx.tick()
+            ctx.set(bus.cyc, 0)
+            assert ctx.get(bus.ack) and ctx.get(bus.dat_r) == 0x200 + i
+
+    run(top, body)
+
+
+def test_a_registered_arbiter_passes_no_withdrawn_request_on():
+    """A request withdrawn (``abort``) in the cycle it is chosen reaches nothing: the RAM
+    is not written and nothing answers."""
+    top, arb = make(2, registered=True)
+
+    async def body(ctx):
+        a = arb.ins[0]
+        ask(ctx, a, 3, we=1, data=0xBAD)
+        ctx.set(a.abort, 1)
+        await ctx.tick()
+        ctx.set(a.cyc, 0)
+        ctx.set(a.abort, 0)
+        assert not ctx.get(arb.out.cyc)
+        await ctx.tick()
+        assert not ctx.get(a.ack) and not ctx.get(a.err)
+        ask(ctx, a, 3)
+        while ctx.get(a.stall):
+            await ctx.tick()
         await ctx.tick()
         ctx.set(a.cyc, 0)
         assert ctx.get(a.ack) and ctx.get(a.dat_r) == 0
