@@ -62,16 +62,20 @@ __all__ = ["Core", "Pma"]
 
 QUEUE_DEPTH = 3   # fetched instructions held for E: its own and two behind it
 
-# A fetched instruction, or a fetch that faulted (its kind in mmu.Fault terms and the
-# guest-physical address of a guest-page fault), and whether fetching went on at the
+# A fetched instruction, or a fetch that faulted, and whether fetching went on at the
 # target of its jump or branch (a static prediction, see the F and E hand-over). The words
 # come first, on word boundaries: Verilator then reads a field as a word instead of shifting
 # two together (this, with the same in the other layouts of an array or a wide port, made
 # the 4-hart model 5 to 7 % faster).
 # Beside it, the few bits of its decode that E's data address and translation need
-# (:data:`~.decoder.Predecoded`), decoded as it arrives.
-Fetched = data.StructLayout({"insn": 32, "pc": 32, "gpa": 32, "valid": 1, "fault": 1,
-                             "code": 2, "predicted": 1, **Predecoded})
+# (:data:`~.decoder.Predecoded`), decoded as it arrives. A fault's kind and address are
+# not in the queue: fetching stops at a fault until a redirect empties the queue, so the
+# queue holds at most one, and its details wait beside it (see ``qfault_code``).
+Fetched = data.StructLayout({"insn": 32, "pc": 32, "valid": 1, "fault": 1,
+                             "predicted": 1, **Predecoded})
+# A fetch on its way to the bus (late_mem) or to its answer: its address, or its fault's
+# kind (mmu.Fault) and the guest-physical address of a guest-page fault.
+FetchRequest = data.StructLayout({"pc": 32, "gpa": 32, "valid": 1, "fault": 1, "code": 2})
 
 
 class Core(wiring.Component):
@@ -191,6 +195,8 @@ class Core(wiring.Component):
         late = self.late_mem
         depth = QUEUE_DEPTH + late
         queue = [Signal(Fetched, name=f"queue{i}") for i in range(depth)]
+        qfault_code = Signal(2)    # the fault in the queue (there is one at most): its kind
+        qfault_gpa = Signal(32)    # ... and guest-physical address
         # A fetch walk's fault, waiting to be handed to E as a faulting fetch
         ifault = Signal()
         ifault_code = Signal(2)
@@ -221,8 +227,8 @@ class Core(wiring.Component):
         e_insn = head.insn
         e_pc = head.pc
         e_fetch_fault = head.fault
-        e_fetch_code = head.code
-        e_fetch_gpa = head.gpa
+        e_fetch_code = qfault_code
+        e_fetch_gpa = qfault_gpa
         m.d.comb += [
             dec.insn.eq(e_insn), dec.priv.eq(priv), dec.virt.eq(csr.virt),
             dec.status.eq(csr.status),
@@ -415,8 +421,14 @@ class Core(wiring.Component):
 
         e_fin = Signal()         # E's instruction is finished, if its bus request is taken
         e_done = Signal()        # E's instruction leaves E this cycle
-        redirect = Signal()
+        redirect = Signal()      # F fetches anew from redirect_to, the queue empties
         redirect_to = Signal(32)
+        e_redirect = Signal()    # E's instruction sends fetching to e_redirect_to
+        e_redirect_to = Signal(32)
+        # late_mem: E's redirect is registered and made the next cycle, in which E starts
+        # nothing (the queue holds what followed the instruction that redirected), so that
+        # E's branch decision ends at a register instead of every fetch register's enable.
+        redirecting = Signal()
         # What E hands to W when it finishes.
         n_writes = Signal()
         n_value = Signal(32)
@@ -650,7 +662,7 @@ class Core(wiring.Component):
 
         # (csr.irq_settling, late_mem: for a cycle after the mode or a CSR changed, until
         # the registered interrupt decision has seen it)
-        with m.If(e_valid & ~w_fault & ~t_take & ~csr.irq_settling):
+        with m.If(e_valid & ~w_fault & ~t_take & ~csr.irq_settling & ~redirecting):
             with m.If(csr.irq_take & first & ~dec.wfi & ~mmu.busy):
                 trap(csr.irq_cause, 0, intr=True)
             with m.Elif(load_use):
@@ -688,16 +700,16 @@ class Core(wiring.Component):
                 m.d.comb += [csr.write.eq(dec.csr_writes), mmu.flush.eq(csr.flush_tlb)]
                 finish(pc4, writes=True, result=csr.rdata)
             with m.Elif(dec.mret):
-                m.d.comb += [csr.mret.eq(1), redirect.eq(1), redirect_to.eq(csr.mepc)]
+                m.d.comb += [csr.mret.eq(1), e_redirect.eq(1), e_redirect_to.eq(csr.mepc)]
                 m.d.sync += resv_valid.eq(0)
                 finish(csr.mepc)
             with m.Elif(dec.sret):
-                m.d.comb += [csr.sret.eq(1), redirect.eq(1), redirect_to.eq(csr.sret_pc)]
+                m.d.comb += [csr.sret.eq(1), e_redirect.eq(1), e_redirect_to.eq(csr.sret_pc)]
                 m.d.sync += resv_valid.eq(0)
                 finish(csr.sret_pc)
             with m.Elif(dec.sfence):
                 # SFENCE.VMA, HFENCE.VVMA/GVMA: empty the TLBs and fetch anew
-                m.d.comb += [mmu.flush.eq(1), redirect.eq(1), redirect_to.eq(pc4)]
+                m.d.comb += [mmu.flush.eq(1), e_redirect.eq(1), e_redirect_to.eq(pc4)]
                 finish(pc4)
             with m.Elif(dec.wfi):
                 with m.If(csr.irq_wake):
@@ -706,7 +718,7 @@ class Core(wiring.Component):
                 with m.Else():
                     m.d.sync += wfi_wait.eq(1)
             with m.Elif(dec.fence_i):
-                m.d.comb += [redirect.eq(1), redirect_to.eq(pc4)]
+                m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(pc4)]
                 finish(pc4)
             with m.Elif(dec.branch & dec.imm_b[1] & ~bm_wait):
                 # a branch whose target, if taken, is not word-aligned (E's pc always is):
@@ -720,11 +732,11 @@ class Core(wiring.Component):
                 # fetching went on at the target if the branch was predicted taken
                 next_pc = Mux(jumps, target, pc4)
                 with m.If(jumps != head.predicted):
-                    m.d.comb += [redirect.eq(1), redirect_to.eq(next_pc)]
+                    m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(next_pc)]
                 finish(next_pc)
             with m.Else():
                 with m.If(jumps & ~head.predicted):
-                    m.d.comb += [redirect.eq(1), redirect_to.eq(target)]
+                    m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(target)]
                 finish(Mux(jumps, target, pc4), writes=dec.writes_rd, result=value)
 
         m.d.comb += e_done.eq(e_fin & taken)
@@ -736,6 +748,13 @@ class Core(wiring.Component):
         with m.If(w_fault):
             decide_trap(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), w_addr, w_pc,
                         gva=w_virt, bus=True)
+        if late:
+            # (the target is registered whatever E does: only the valid bit looks at it)
+            redirecting_to = Signal(32)
+            m.d.sync += [redirecting.eq(e_redirect), redirecting_to.eq(e_redirect_to)]
+            m.d.comb += [redirect.eq(redirecting), redirect_to.eq(redirecting_to)]
+        else:
+            m.d.comb += [redirect.eq(e_redirect), redirect_to.eq(e_redirect_to)]
         with m.If(t_take):
             m.d.comb += [redirect.eq(1), redirect_to.eq(csr.trap_vector)]
 
@@ -756,7 +775,7 @@ class Core(wiring.Component):
         # instead of going on through the bus, the fetch arbiter and the partition checker:
         # every redirect costs a cycle more, and ``req`` counts as in flight.
         if late:
-            req = Signal(Fetched)      # its pc is the physical address; insn unused
+            req = Signal(FetchRequest)  # its pc is the physical address
             req_vpc = Signal(32)       # the fetch's own (virtual) address
         req_valid = req.valid if late else Const(0, 1)
         req_fault = req.fault if late else Const(0, 1)
@@ -789,11 +808,15 @@ class Core(wiring.Component):
             m.d.sync += stopped.eq(0)
         with m.Elif(fetch_faults):
             m.d.sync += stopped.eq(1)
+        # (nor in a cycle that redirects: late_mem's registered redirect follows an
+        # instruction that has left E, and the queue may be empty while fetch_pc, not yet
+        # redirected, is at a new page down the path not taken; likewise a trap's)
         issue = (in_flight < depth) & ~(new_page & (in_flight != 0)) \
-            & ~fetch_faults & ~stopped & ~(req_valid & req_fault)
+            & ~fetch_faults & ~stopped & ~(req_valid & req_fault) \
+            & ~(redirecting | t_take)
         fetch_req = Signal()
         m.d.comb += fetch_req.eq(issue & ~ifault & fetch_ready)
-        made = Signal(Fetched)         # the request F makes: its physical address, or a fault
+        made = Signal(FetchRequest)    # the request F makes: its physical address, or a fault
         with m.If(ifault):             # a fetch walk's fault, handed on without a bus access
             m.d.comb += [made.fault.eq(1), made.code.eq(ifault_code), made.gpa.eq(ifault_gpa)]
         with m.Else():
@@ -845,9 +868,11 @@ class Core(wiring.Component):
         m.d.comb += [
             arriving.valid.eq(pend), arriving.insn.eq(word), arriving.pc.eq(pend_pc),
             arriving.fault.eq(answer_fault),
-            arriving.code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
-            arriving.gpa.eq(pend_gpa), arriving.predicted.eq(guess),
+            arriving.predicted.eq(guess),
         ]
+        with m.If(fetch_faults):
+            m.d.sync += [qfault_code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
+                         qfault_gpa.eq(pend_gpa)]
         m.d.comb += [getattr(arriving, k).eq(v) for k, v in predecode(word).items()]
         kept = [Signal(Fetched, name=f"kept{i}") for i in range(depth)]
         with m.If(e_done):
