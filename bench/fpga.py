@@ -1,7 +1,8 @@
 """The SoC on an FPGA board: what synthesis maps it to for 1, 2 and 4 harts, each with and
-without the hypervisor extension (128 KiB of RAM, the boot ROM's default contents, one PMP
-entry a hart as a layout's ``[soc] pmp_entries`` defaults to: the hardware is measured, not
-a layout), against the board's device. The synthesis is the
+without the hypervisor extension (128 KiB of RAM in a bank a hart, as a layout of
+one-hart partitions has, each hart at home in its own; the boot ROM's default contents; one
+PMP entry a hart as a layout's ``[soc] pmp_entries`` defaults to: the hardware is measured,
+not a layout), against the board's device. The synthesis is the
 one ``zerovisor build`` runs (the board's top level, yosys with the script in
 :data:`zerovisor.boards.SYNTH_OVERRIDES`); ``--place-and-route`` goes on from that netlist
 through nextpnr and ecppack for the clock speed, which takes from minutes (1 hart) to hours.
@@ -69,7 +70,8 @@ def board_top(board, name, clock_hz, folder, late_mem):
                                   late_mem=late_mem)
     from zerovisor.layout import Soc
     harts, hext = parse_config(name)
-    return BoardTop(board, {"harts": harts, "ram_size": RAM, "clock_hz": clock_hz,
+    return BoardTop(board, {"harts": harts, "banks": harts, "ram_size": RAM,
+                            "clock_hz": clock_hz,
                             "hext": hext, "pmp_entries": Soc().pmp_entries},
                     late_mem=late_mem)
 

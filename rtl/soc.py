@@ -81,7 +81,15 @@ class SoC(wiring.Component):
         registers (see :class:`~.cpu.core.Core`): a load or store costs a cycle more, and
         the path from an instruction to the block RAM's write enable is cut in two. The
         devices' arbiters register the request they choose (``Arbiter(registered=True)``):
-        a device access costs a cycle more again.
+        a device access costs a cycle more again. And a RAM bank's ports serve the harts at
+        home there (``bank_harts``) without waiting on the others, whose accesses wait for
+        a cycle reserved the cycle before (``Arbiter(home=...)``), as do all accesses to
+        the boot ROM's data port: no hart's stall depends on another partition's request
+        in the same cycle.
+    bank_harts : list of list of int or None
+        With ``late_mem``, the harts at home in each RAM bank (a layout's: the harts of the
+        partitions whose memory is there). ``None``: hart ``h`` in the banks ``b`` with
+        ``b % harts == h % banks``, spreading the harts over the banks.
     pmp_entries : int
         PMP entries of each hart, 0 to 16 (see :mod:`.cpu.pmp`): zerovisor's firmware
         uses one, the partition checkers isolate.
@@ -92,7 +100,7 @@ class SoC(wiring.Component):
     def __init__(self, *, harts=1, banks=1, uarts=1, ram_size=512 * 1024,
                  clock_hz=50_000_000, sim=False, ram_init=(), entry=RAM_BASE, hext=True,
                  rom_init=None, ram_built=None, rom_built=None, late_mem=False,
-                 pmp_entries=PMP_ENTRIES, fault=None):
+                 pmp_entries=PMP_ENTRIES, fault=None, bank_harts=None):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         if not isinstance(ram_size, int) or ram_size & (ram_size - 1) or \
@@ -107,6 +115,13 @@ class SoC(wiring.Component):
                 isinstance(b, int) and 0 <= b <= ram_size // banks for b in ram_built)):
             raise ValueError(f"ram_built must give each of the {banks} bank(s) 0 to "
                              f"{ram_size // banks} bytes, not {ram_built!r}")
+        if bank_harts is None:
+            bank_harts = [[h for h in range(harts) if b % harts == h % banks]
+                          for b in range(banks)]
+        if len(bank_harts) != banks or not all(
+                isinstance(h, int) and 0 <= h < harts for hs in bank_harts for h in hs):
+            raise ValueError(f"bank_harts must list harts (0 to {harts - 1}) for each of the "
+                             f"{banks} bank(s), not {bank_harts!r}")
         if not isinstance(uarts, int) or not 1 <= uarts <= MAX_UARTS:
             raise ValueError(f"uarts must be 1 to {MAX_UARTS}, not {uarts!r}")
         if not isinstance(clock_hz, int) or clock_hz < 1_000_000:
@@ -126,6 +141,7 @@ class SoC(wiring.Component):
         self.late_mem = late_mem
         self.pmp_entries = check_pmp_entries(pmp_entries)
         self.fault = fault
+        self.bank_harts = [sorted(set(hs)) for hs in bank_harts]
         self.memory_map = memory_map(ram_size=ram_size, uarts=uarts)
         super().__init__({
             "uart_tx": Out(uarts),
@@ -208,10 +224,10 @@ class SoC(wiring.Component):
             ddecs.append(ddec)
             iodecs.append(iodec)
 
-        def arbitrate(name, decoders, window, *, registered=False):
+        def arbitrate(name, decoders, window, *, registered=False, home=None):
             """An arbiter for one target port, fed by every hart's decoder."""
             arb = Arbiter(n, addr_width=len(getattr(decoders[0].subs, window).adr),
-                          registered=registered)
+                          registered=registered, home=home if self.late_mem else None)
             m.submodules[f"arb_{name.lower()}"] = arb
             for h, dec in enumerate(decoders):
                 connect(m, getattr(dec.subs, window), arb.ins[h])
@@ -219,17 +235,19 @@ class SoC(wiring.Component):
 
         for h, dec in enumerate(idecs):
             connect(m, dec.subs.rom, getattr(rom, f"bus{h + 1}"))
-        connect(m, arbitrate("ROM_DATA", ddecs, "rom"), rom.bus0)
+        connect(m, arbitrate("ROM_DATA", ddecs, "rom", home=() if n > 1 else None), rom.bus0)
 
         # A partition checker in front of every target but the boot ROM, programmed (and
         # locked) through the partition control block.
         targets = checked_targets(self.banks, self.uarts)
         guarded = {}
+        homes = {}
         for b, bank in enumerate(banks):
             prefix = "RAM" if self.banks == 1 else f"RAM{b}"
             base = RAM_BASE + b * bank_size
             guarded[f"{prefix}_DATA"] = (ddecs, bank_names[b], bank.bus0, base)
             guarded[f"{prefix}_FETCH"] = (idecs, bank_names[b], bank.bus1, base)
+            homes[f"{prefix}_DATA"] = homes[f"{prefix}_FETCH"] = self.bank_harts[b]
         m.submodules.partctl = partctl = Decoder(
             [(name.lower(), CHECKER_SLOT * i, CHECKER_SLOT) for i, name in enumerate(targets)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
@@ -247,7 +265,7 @@ class SoC(wiring.Component):
             # late_mem: a device's request is registered past its arbiter, so that the
             # arbiters' choice and the harts' PMP (abort) are not on the path into the
             # checkers and devices (an I/O access costs a cycle more)
-            connect(m, arbitrate(name, decoders, window,
+            connect(m, arbitrate(name, decoders, window, home=homes.get(name),
                                  registered=self.late_mem and name in devices), checker.bus)
             connect(m, checker.sub, target)
             connect(m, getattr(partctl.subs, name.lower()), checker.cfg)

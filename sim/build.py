@@ -106,6 +106,9 @@ class SimConfig:
     fault: str | None = None   # test-only core fault, see rtl.cpu.core.Core
     late_mem: bool = False     # data accesses registered a cycle after E (see rtl.soc.SoC)
     pmp_entries: int = 8       # of each hart: rtl.cpu.pmp.PMP_ENTRIES, the core's default
+    # with late_mem: the harts at home in each RAM bank (rtl.soc.SoC's bank_harts), a
+    # tuple of tuples; None: the SoC's default
+    bank_harts: tuple | None = None
 
 
 def cache_dir():
@@ -168,7 +171,9 @@ def generate_verilog(config):
     harness = SimHarness(ram_size=config.ram_size, clock_hz=config.clock_hz,
                          harts=config.harts, banks=config.banks, uarts=config.uarts,
                          late_mem=config.late_mem, pmp_entries=config.pmp_entries,
-                         fault=config.fault)
+                         fault=config.fault,
+                         bank_harts=None if config.bank_harts is None
+                         else [list(h) for h in config.bank_harts])
     text = verilog.convert(harness, name=HARNESS, emit_src=False)
     return "\n".join([_ZERO_INIT.sub("", text), *verilog_sources(text)])
 

@@ -161,7 +161,10 @@ def system_memories(system, config):
 
 def system_config(system, *, late_mem=False):
     """The simulation model a built system runs on."""
-    return SimConfig(late_mem=late_mem, **{k: system.params[k] for k in (
+    # (the banks' home harts make a difference to late_mem's SoC only: the plain model is
+    # the same for every layout of the same size)
+    homes = tuple(tuple(h) for h in system.params["bank_harts"]) if late_mem else None
+    return SimConfig(late_mem=late_mem, bank_harts=homes, **{k: system.params[k] for k in (
         "ram_size", "clock_hz", "harts", "banks", "uarts", "pmp_entries")})
 
 

@@ -265,8 +265,9 @@ def _run_options(parser):
 
 
 LATE_MEM_HELP = ("simulate the harts as zerovisor build makes them: every data access goes "
-                 "to the bus a cycle after the instruction decides it, from registers (a "
-                 "load or store costs one cycle more; the FPGA clock is faster)")
+                 "to the bus a cycle after the instruction decides it, from registers, and "
+                 "redirects, CSR accesses and device accesses take a cycle more too (more "
+                 "cycles per instruction, a faster FPGA clock)")
 
 
 def _status(console):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .layout import CONSOLE_RING_SIZE, GUEST_RAM_BASE
 from .plan import bank_count
-from .rtl.memmap import memory_map
+from .rtl.memmap import RAM_BASE, memory_map
 from .units import format_size
 
 __all__ = ["partition_header", "partition_blob", "read_partition_blob", "device_tree",
@@ -193,9 +193,18 @@ def device_tree(plan, part):
 def soc_params(plan):
     """The SoC's parameters, as :class:`zerovisor.rtl.soc.SoC` takes them."""
     banks = bank_count(plan.layout)
+    bank = plan.soc.ram // banks
+    # the harts at home in each bank: those of the partitions whose memory is there
+    homes = [set() for _ in range(banks)]
+    for part in plan.partitions:
+        first = (part.ram_base - RAM_BASE) // bank
+        for b in range(first, min(banks, (part.ram_base - RAM_BASE + part.ram_size - 1)
+                                  // bank + 1)):
+            homes[b].update(part.harts)
     return {"harts": plan.soc.harts, "banks": banks, "uarts": plan.soc.uarts,
             "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock,
-            "pmp_entries": plan.soc.pmp_entries}
+            "pmp_entries": plan.soc.pmp_entries,
+            "bank_harts": [sorted(h) for h in homes]}
 
 
 def summary_tables(plan):

@@ -189,6 +189,15 @@ class Arbiter(wiring.Component):
     nothing (the I/O bus, which this is for, carries no read-modify-writes). The
     subordinate must not stall (devices and partition checkers do not).
 
+    ``home``: the initiators at home on this port (a RAM bank's: the harts of the
+    partition whose memory it holds) are chosen among themselves as above; the others
+    (*away*) wait for a cycle reserved for one of them, round-robin, decided the cycle
+    before from their requests alone, in which the homes stall. So no initiator's
+    ``stall`` depends on the request of an initiator of the other kind in the same cycle,
+    and with one home none depends on another initiator's at all: an away access costs a
+    cycle more, and the homes lose at most every other cycle to away ones. A reservation
+    lasts while its initiator's ``lock`` holds it, as a home's does.
+
     Parameters
     ----------
     n : int
@@ -197,13 +206,20 @@ class Arbiter(wiring.Component):
         Word-address width of the buses.
     registered : bool
         Register the chosen request, as described above.
+    home : iterable of int or None
+        The initiators at home, as described above; ``None``: all of them.
     """
 
-    def __init__(self, n, *, addr_width=30, registered=False):
+    def __init__(self, n, *, addr_width=30, registered=False, home=None):
         if not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, not {n!r}")
         self.n = n
         self.registered = bool(registered)
+        self.home = set(range(n)) if home is None else set(home)
+        if not self.home <= set(range(n)):
+            raise ValueError(f"home must name initiators 0 to {n - 1}, not {sorted(home)!r}")
+        if self.registered and self.home != set(range(n)):
+            raise ValueError("a registered arbiter has no home initiators")
         super().__init__({
             "ins": In(BusSignature(addr_width)).array(n),
             "out": Out(BusSignature(addr_width)),
@@ -214,6 +230,8 @@ class Arbiter(wiring.Component):
         n, out = self.n, self.out
         if self.registered:
             return self._elaborate_registered(m)
+        if len(self.home) < n:
+            return self._elaborate_homes(m)
         if n == 1:
             only = self.ins[0]
             m.d.comb += [getattr(out, name).eq(getattr(only, name)) for name in _REQUEST]
@@ -299,6 +317,66 @@ class Arbiter(wiring.Component):
             m.d.comb += b.stall.eq(b.cyc & ~(issuing & owner[i]))
         answer = Signal(n)
         m.d.sync += answer.eq(Mux(issuing & held_cyc, owner, 0))
+        for i, b in enumerate(self.ins):
+            m.d.comb += [
+                b.dat_r.eq(out.dat_r & answer[i].replicate(32)),
+                b.ack.eq(out.ack & answer[i]),
+                b.err.eq(out.err & answer[i]),
+            ]
+        return m
+
+    def _elaborate_homes(self, m):
+        n, out = self.n, self.out
+        home = Const(sum(1 << i for i in self.home), n)
+        asks = Signal(n)
+        m.d.comb += asks.eq(Cat(b.cyc for b in self.ins))
+        reserved = Signal()              # this cycle is an away initiator's
+        reserved_for = Signal(n)         # ... whose (one-hot)
+        # The homes, among themselves, as in the plain arbiter (a reserved cycle is never
+        # one their lock holds).
+        last = Signal(range(n))
+        locked = Signal()
+        home_asks = Signal(n)
+        m.d.comb += home_asks.eq(Mux(reserved, 0, asks & home))
+        grant, granted, chosen, _ = self._choose(m, home_asks, last, locked)
+        takes = Signal(n)                # whose request goes this cycle (one-hot)
+        m.d.comb += takes.eq(Mux(reserved, reserved_for & asks, chosen))
+
+        def pick(name):
+            value = 0
+            for i, b in enumerate(self.ins):
+                field = getattr(b, name)
+                value = value | (field & takes[i].replicate(len(field)))
+            return value
+
+        aborted = Signal()
+        m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+        m.d.comb += [aborted.eq(pick("abort")), out.cyc.eq(takes.any() & ~aborted)]
+        for i, b in enumerate(self.ins):
+            m.d.comb += b.stall.eq(b.cyc & (~takes[i] | out.stall))
+        # the homes' lock, next cycle
+        locks = Cat(b.lock for b in self.ins)
+        next_locked = Signal()
+        with m.If(granted & ~out.stall):
+            m.d.comb += [next_locked.eq(out.lock & ~aborted)]
+            m.d.sync += last.eq(grant)
+        with m.Elif(locked):
+            m.d.comb += next_locked.eq(locks.bit_select(last, 1))
+        m.d.sync += locked.eq(next_locked)
+        # The next reservation: round-robin among the away initiators waiting, after the
+        # last one served; a reservation lasts while its initiator's lock holds it (or
+        # its request was not taken), and is followed by a cycle for the homes.
+        last_away = Signal(range(n))
+        waiting = Signal(n)
+        m.d.comb += waiting.eq(asks & ~home & ~takes)
+        after, any_after, after_one_hot, _ = self._choose(m, waiting, last_away, Const(0))
+        with m.If(reserved):
+            m.d.sync += reserved.eq((((locks & reserved_for).any() & ~aborted)
+                                     | ((asks & reserved_for).any() & out.stall)))
+        with m.Elif(any_after & ~next_locked):
+            m.d.sync += [reserved.eq(1), reserved_for.eq(after_one_hot), last_away.eq(after)]
+        answer = Signal(n)
+        m.d.sync += answer.eq(Mux(out.stall, 0, takes))
         for i, b in enumerate(self.ins):
             m.d.comb += [
                 b.dat_r.eq(out.dat_r & answer[i].replicate(32)),

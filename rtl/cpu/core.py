@@ -109,7 +109,12 @@ class Core(wiring.Component):
         registers the request, which goes to the bus a cycle
         later (the fetch queue holds one more instruction), so that the instruction TLB
         and PMP end at registers instead of going on through the fetch arbiter and the
-        partition checker; every redirect costs a cycle more. The FPGA builds' option.
+        partition checker; every redirect costs a cycle more. And a redirect E decides is
+        registered and made the next cycle (E starts nothing in it), so that the branch
+        comparison ends at a register instead of every fetch register's enable: a
+        redirect from E (a JALR, a wrongly predicted branch, an xRET, a fence) costs one
+        more again. A CSR instruction waits a cycle in E for the CSR file to answer from
+        registers (:class:`~.csr.CSRFile`'s ``late_csr``). The FPGA builds' option.
     pmp_entries : int
         PMP entries, 0 to 16 (see :mod:`.pmp`).
     fault : str or None
@@ -161,7 +166,7 @@ class Core(wiring.Component):
         m.submodules.amo = amo = AmoALU()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext,
                                          pmp_entries=self.pmp_entries,
-                                         late_irq=self.late_mem)
+                                         late_irq=self.late_mem, late_csr=self.late_mem)
         m.submodules.mmu = mmu = Mmu()
         m.submodules.pmp_i = pmp_i = PmpChecker(self.pmp_entries)
         m.submodules.pmp_d = pmp_d = PmpChecker(self.pmp_entries)
@@ -527,6 +532,9 @@ class Core(wiring.Component):
         bm_taken = Signal()
         with m.If(t_take):
             m.d.sync += bm_wait.eq(0)
+        csr_ready = Signal()     # late_mem: the CSR file's answer is E's instruction's
+        with m.If(csr_ready):
+            m.d.sync += csr_ready.eq(0)
         first = ~md_busy & ~amo_busy & ~wfi_wait & ~io_wait & ~lf_pending & ~bm_wait
         if late:
             first &= ~xl
@@ -671,6 +679,10 @@ class Core(wiring.Component):
                 trap(fault_cause(e_fetch_code, Cause.INSN_ACCESS, Cause.INSN_PAGE,
                                  Cause.INSN_GUEST_PAGE),
                      e_pc, gpa=Mux(e_fetch_code == Fault.GUEST_PAGE, e_fetch_gpa, 0), gva=virt)
+            with m.Elif(dec.csr & ~csr_ready if late else 0):
+                # late_mem: the CSR file answers from registers a cycle after it sees the
+                # address (its late_csr): E holds the instruction for that cycle first
+                m.d.sync += csr_ready.eq(1)
             with m.Elif(first & ~dec.legal):
                 trap(Cause.ILLEGAL_INSN, e_insn)
             with m.Elif(first & dec.virtual):

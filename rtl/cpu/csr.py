@@ -90,13 +90,22 @@ class CSRFile(wiring.Component):
         the mode and those CSRs change) ``irq_settling`` tells the core to start nothing:
         the next instruction starts once the decision has seen the change. (The lines
         from the devices may change at any time anyway.)
+    late_csr : bool
+        Answer a CSR access a cycle later, from registers (with the core's ``late_mem``):
+        ``rdata``, ``illegal`` and ``virtual`` say what the CSR address the core presented
+        last cycle reads and whether it may be accessed, and ``write`` writes the CSR of
+        that address. The core holds a CSR instruction in E for a cycle before it uses
+        them (the address is the same in both), so that the address decoder and the access
+        checks are not on the path into its trap decision and the CSRs' write enables.
     """
 
-    def __init__(self, *, hartid=0, hext=True, pmp_entries=PMP_ENTRIES, late_irq=False):
+    def __init__(self, *, hartid=0, hext=True, pmp_entries=PMP_ENTRIES, late_irq=False,
+                 late_csr=False):
         if not isinstance(hartid, int) or hartid < 0:
             raise ValueError(f"hartid must be a non-negative integer, not {hartid!r}")
         self.hartid = hartid
         self.late_irq = bool(late_irq)
+        self.late_csr = bool(late_csr)
         self.hext = bool(hext)
         self.pmp_entries = check_pmp_entries(pmp_entries)
         super().__init__({
@@ -152,8 +161,9 @@ class CSRFile(wiring.Component):
         m = Module()
         hext = self.hext
         m.submodules.partition = partition = PartitionRegister()
+        waddr = Signal(12)           # the address a write goes to (see late_csr)
         m.d.comb += [
-            partition.write.eq(self.write & (self.addr == Csr.MPARTITION)),
+            partition.write.eq(self.write & (waddr == Csr.MPARTITION)),
             partition.wdata.eq(self.wdata),
             self.pid.eq(partition.pid),
             self.pid_locked.eq(partition.locked),
@@ -291,7 +301,6 @@ class CSRFile(wiring.Component):
                 pass
             with m.Case(*hpm_patterns):
                 m.d.comb += exists.eq(1)
-        m.d.comb += self.rdata.eq(rdata)
 
         # --- access checks (privileged spec "CSR Field Specifications"; hypervisor chapter,
         # "Synchronous exceptions": the virtual-instruction cases) ---------------------------
@@ -322,7 +331,12 @@ class CSRFile(wiring.Component):
                 m.d.comb += virtual.eq(1)
             with m.Elif(is_u & ~s_allows):
                 m.d.comb += illegal.eq(1)
-        m.d.comb += [self.illegal.eq(illegal), self.virtual.eq(virtual)]
+        if self.late_csr:
+            m.d.sync += [self.illegal.eq(illegal), self.virtual.eq(virtual),
+                         self.rdata.eq(rdata), waddr.eq(eaddr)]
+        else:
+            m.d.comb += [self.illegal.eq(illegal), self.virtual.eq(virtual),
+                         self.rdata.eq(rdata), waddr.eq(eaddr)]
 
         # --- counters ----------------------------------------------------------------------
         with m.If(~mcountinhibit[0]):
@@ -340,10 +354,10 @@ class CSRFile(wiring.Component):
             return (old & ~mask) | (w & mask)
 
         m.d.comb += self.flush_tlb.eq(self.write & (
-            (eaddr == Csr.SATP) | (eaddr == Csr.VSATP) | (eaddr == Csr.HGATP)))
+            (waddr == Csr.SATP) | (waddr == Csr.VSATP) | (waddr == Csr.HGATP)))
         mstatus_mask = _bits(SIE, MIE, SPIE, MPIE, SPP, MPRV, SUM, MXR, TVM, TW, TSR)
         with m.If(self.write):
-            with m.Switch(eaddr):
+            with m.Switch(waddr):
                 with m.Case(Csr.MSTATUS):
                     m.d.sync += mstatus.eq(masked(mstatus, mstatus_mask))
                     with m.If(w[MPP:MPP + 2] != 2):   # 2 is reserved; M, S and U are legal

@@ -251,3 +251,119 @@ def test_a_registered_arbiter_passes_no_withdrawn_request_on():
         assert ctx.get(a.ack) and ctx.get(a.dat_r) == 0
 
     run(top, body)
+
+
+def make_home(n, home):
+    top = _Shared(n)
+    top.arbiter = Arbiter(n, addr_width=4, home=home)
+    return top, top.arbiter
+
+
+def test_bad_home():
+    with pytest.raises(ValueError, match="home must name initiators 0 to 1"):
+        Arbiter(2, home=[2])
+    with pytest.raises(ValueError, match="registered arbiter has no home"):
+        Arbiter(2, home=[0], registered=True)
+
+
+def test_a_home_initiator_never_waits_on_an_away_ones_request_in_the_same_cycle():
+    """``home``: initiator 0 at home is taken every cycle it asks whatever initiator 1
+    (away) does in that cycle; 1's request waits for a cycle reserved the cycle before
+    (its stall a register's), in which 0 stalls; then 0 again."""
+    top, arb = make_home(2, home=[0])
+
+    async def body(ctx):
+        a, b = arb.ins
+        ask(ctx, a, 1, we=1, data=0x11)
+        # the away initiator's request, raised or not, changes nothing for a this cycle
+        for raised in (0, 1, 0, 1):
+            ctx.set(b.cyc, raised)
+            ask(ctx, b, 2, we=1, data=0x22) if raised else None
+            assert not ctx.get(a.stall)
+            assert ctx.get(b.stall) == raised
+        await ctx.tick()
+        # b asked in the last cycle: this one is reserved for it, a stalls
+        assert ctx.get(a.stall) and not ctx.get(b.stall)
+        assert ctx.get(arb.out.adr) == 2
+        await ctx.tick()
+        assert ctx.get(b.ack) and not ctx.get(a.ack)
+        ctx.set(b.cyc, 0)
+        # a's again, every cycle
+        for _ in range(3):
+            assert not ctx.get(a.stall)
+            await ctx.tick()
+            assert ctx.get(a.ack)
+        ctx.set(a.cyc, 0)
+
+    run(top, body)
+
+
+def test_away_initiators_take_turns_and_leave_every_other_cycle_to_the_home():
+    top, arb = make_home(3, home=[0])
+
+    async def body(ctx):
+        home, *away = arb.ins
+        ask(ctx, home, 0)
+        for i, bus in enumerate(away, 1):
+            ask(ctx, bus, i, we=1, data=0x30 + i)
+        served, home_cycles = [], 0
+        for _ in range(8):
+            taken = [i for i, bus in enumerate(arb.ins)
+                     if ctx.get(bus.cyc) and not ctx.get(bus.stall)]
+            assert len(taken) == 1
+            await ctx.tick()
+            if taken[0] == 0:
+                home_cycles += 1
+            else:
+                served.append(taken[0])
+                ctx.set(arb.ins[taken[0]].cyc, 0)
+        assert sorted(served) == [1, 2] and home_cycles >= 4
+        ctx.set(home.cyc, 0)
+        for i, bus in enumerate(away, 1):
+            ask(ctx, bus, i)
+            while ctx.get(bus.stall):
+                await ctx.tick()
+            await ctx.tick()
+            ctx.set(bus.cyc, 0)
+            assert ctx.get(bus.dat_r) == 0x30 + i
+
+    run(top, body)
+
+
+def test_an_away_reservation_holds_while_its_initiator_raises_lock():
+    """An away initiator's locked read, a cycle with lock alone, then its write: the home
+    waits all three (a late_mem hart's AMO)."""
+    top, arb = make_home(2, home=[0])
+
+    async def body(ctx):
+        a, b = arb.ins
+        ask(ctx, b, 2, lock=1)
+        await ctx.tick()                  # reserved for b from the next cycle
+        ask(ctx, a, 1, we=1, data=0x99)
+        assert not ctx.get(b.stall) and ctx.get(a.stall)
+        await ctx.tick()                  # b's read taken, with lock
+        ctx.set(b.cyc, 0)
+        assert ctx.get(a.stall)           # the gap: b raises lock alone
+        await ctx.tick()
+        ask(ctx, b, 2, we=1, data=0x77, lock=0)
+        assert not ctx.get(b.stall) and ctx.get(a.stall)
+        await ctx.tick()                  # b's write taken
+        ctx.set(b.cyc, 0)
+        assert not ctx.get(a.stall)
+        await ctx.tick()
+        ctx.set(a.cyc, 0)
+        ask(ctx, b, 2)
+        while ctx.get(b.stall):
+            await ctx.tick()
+        await ctx.tick()
+        assert ctx.get(b.dat_r) == 0x77
+
+    run(top, body)
+
+
+@pytest.mark.parametrize("bank_harts", [[[0]], [[0], [4]], [[0], [-1]]])
+def test_the_socs_bank_homes_must_name_its_harts_for_each_bank(bank_harts):
+    from zerovisor.rtl.soc import SoC
+    with pytest.raises(ValueError, match=r"bank_harts must list harts \(0 to 1\) for each "
+                                         r"of the 2 bank\(s\)"):
+        SoC(harts=2, banks=2, bank_harts=bank_harts)

@@ -60,7 +60,9 @@ def test_quad_builds_a_rom_and_slices(quad):
     assert quad.rom[0] != 0                               # code at the reset vector
     assert quad.rom_elf.exists()
     assert quad.params == {"harts": 4, "banks": 4, "uarts": 1, "ram_size": 512 << 10,
-                           "clock_hz": 50_000_000, "pmp_entries": 1}
+                           "clock_hz": 50_000_000, "pmp_entries": 1,
+                           # each partition's hart at home in its bank (a board's arbiters)
+                           "bank_harts": [[0], [1], [2], [3]]}
     for part in quad.partitions:
         data = quad.ram[part.slice_base]
         assert len(data) == part.slice_size and part.slice_base % part.slice_size == 0
@@ -244,3 +246,41 @@ def test_the_control_partition_takes_the_violation_interrupt(quad):
     for guest in quad.partitions[1:]:
         root, leaves = gstage_tables(guest.mappings, 0)
         assert walk(root, leaves, page) is None
+
+
+
+@pytest.mark.parametrize("layout, homes", [
+    ("smp.toml", [[1, 2], [0]]),            # the two-hart partition's bank, the control's
+    ("quad.toml", [[0], [1], [2], [3]]),
+])
+def test_a_partitions_harts_are_at_home_in_the_banks_its_memory_is_in(layout, homes):
+    """soc_params' bank_harts: a board's RAM arbiters serve these harts without waiting on
+    the others."""
+    from zerovisor.generate import soc_params
+    assert soc_params(plan_layout(load_layout(EXAMPLES / layout)))["bank_harts"] == homes
+
+
+def test_a_partition_larger_than_a_bank_is_at_home_in_each_bank_it_spans(tmp_path):
+    from zerovisor.generate import soc_params
+    text = """
+[soc]
+harts = 3
+ram = "512K"
+[[partition]]
+name = "big"
+harts = [0]
+ram = "256K"
+[[partition]]
+name = "small"
+harts = [1]
+ram = "64K"
+[[partition]]
+name = "other"
+harts = [2]
+ram = "64K"
+"""
+    params = soc_params(plan_layout(parse_layout(text, tmp_path / "big.toml")))
+    bank = params["ram_size"] // params["banks"]
+    assert bank < 256 << 10
+    assert params["bank_harts"].count([0]) == (256 << 10) // bank
+    assert [1] in params["bank_harts"] and [2] in params["bank_harts"]
