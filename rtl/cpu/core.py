@@ -539,8 +539,11 @@ class Core(wiring.Component):
         if late:
             first &= ~xl
         # An SC writes while its reservation holds (late_mem: checked from the registers as
-        # the write waits to be made, see issue_ram)
-        sc_holds = resv_valid & (resv_addr == (io_adr if late else d_paddr[2:32]))
+        # the write waits to be made, see issue_ram; the address compared as the access is
+        # registered, io_resv: the reserved address changes only as an LR is made, while
+        # no access is registered)
+        io_resv = Signal()
+        sc_holds = resv_valid & (io_resv if late else (resv_addr == d_paddr[2:32]))
         virt = csr.virt
 
         # A misaligned access, or one whose translation faulted (a walk's fault, or the
@@ -666,7 +669,7 @@ class Core(wiring.Component):
                          io_sel.eq(lanes), io_dat.eq(store_data)]
             if late:
                 m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
-                             io_sc.eq(dec.sc)]
+                             io_sc.eq(dec.sc), io_resv.eq(resv_addr == d_paddr[2:32])]
 
         # (csr.irq_settling, late_mem: for a cycle after the mode or a CSR changed, until
         # the registered interrupt decision has seen it)
