@@ -261,21 +261,21 @@ class Core(wiring.Component):
 
         # W's result is bypassed into E unless it is load data, which arrives from the bus
         # late in the cycle: an instruction that names the register a load in W writes
-        # waits a cycle in E (`load_use`) and reads it from the register file.
-        def bypass(reg, data):
-            hit = w_valid & w_writes & (w_rd == reg) & (reg != 0)
-            return Mux(hit, w_computed, data)
+        # waits a cycle in E (`load_use`) and reads it from the register file. Whether W
+        # writes the register a field of E's instruction names (``w_hits``) is decided as
+        # the instruction enters E, beside the one leaving for W (see the queue), so that
+        # E's operands start from a register's choice instead of a comparison.
+        w_hits = Signal(2)       # W writes E's rs1 field's register, rs2's
+        r1 = Signal(32)
+        r2 = Signal(32)
+        m.d.comb += [r1.eq(Mux(w_hits[0], w_computed, rp1.data)),
+                     r2.eq(Mux(w_hits[1], w_computed, rp2.data))]
 
         # (the register fields of instructions that read them: elsewhere the same bits are
         # an immediate, and matching them would stall for nothing)
         reads_rs1 = ~(dec.lui | dec.auipc | dec.jal)
         reads_rs2 = dec.branch | dec.store | dec.op | dec.muldiv | dec.amo | dec.hsv
-        load_use = w_valid & w_load & w_writes & (w_rd != 0) \
-            & (((w_rd == dec.rs1) & reads_rs1) | ((w_rd == dec.rs2) & reads_rs2))
-
-        r1 = Signal(32)
-        r2 = Signal(32)
-        m.d.comb += [r1.eq(bypass(dec.rs1, rp1.data)), r2.eq(bypass(dec.rs2, rp2.data))]
+        load_use = w_load & ((w_hits[0] & reads_rs1) | (w_hits[1] & reads_rs2))
 
         # --- E: execution units ----------------------------------------------------------
         m.d.comb += [
@@ -430,6 +430,7 @@ class Core(wiring.Component):
         redirect_to = Signal(32)
         e_redirect = Signal()    # E's instruction sends fetching to e_redirect_to
         e_redirect_to = Signal(32)
+        e_redirect_seq = Signal()  # ... to the instruction after it instead (pc4)
         # late_mem: E's redirect is registered and made the next cycle, in which E starts
         # nothing (the queue holds what followed the instruction that redirected), so that
         # E's branch decision ends at a register instead of every fetch register's enable.
@@ -724,7 +725,7 @@ class Core(wiring.Component):
                 finish(csr.sret_pc)
             with m.Elif(dec.sfence):
                 # SFENCE.VMA, HFENCE.VVMA/GVMA: empty the TLBs and fetch anew
-                m.d.comb += [mmu.flush.eq(1), e_redirect.eq(1), e_redirect_to.eq(pc4)]
+                m.d.comb += [mmu.flush.eq(1), e_redirect.eq(1), e_redirect_seq.eq(1)]
                 finish(pc4)
             with m.Elif(dec.wfi):
                 with m.If(csr.irq_wake):
@@ -733,7 +734,7 @@ class Core(wiring.Component):
                 with m.Else():
                     m.d.sync += wfi_wait.eq(1)
             with m.Elif(dec.fence_i):
-                m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(pc4)]
+                m.d.comb += [e_redirect.eq(1), e_redirect_seq.eq(1)]
                 finish(pc4)
             with m.Elif(dec.branch & dec.imm_b[1] & ~bm_wait):
                 # a branch whose target, if taken, is not word-aligned (E's pc always is):
@@ -747,7 +748,8 @@ class Core(wiring.Component):
                 # fetching went on at the target if the branch was predicted taken
                 next_pc = Mux(jumps, target, pc4)
                 with m.If(jumps != head.predicted):
-                    m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(next_pc)]
+                    m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(target),
+                                 e_redirect_seq.eq(~jumps)]
                 finish(next_pc)
             with m.Else():
                 with m.If(jumps & ~head.predicted):
@@ -764,12 +766,19 @@ class Core(wiring.Component):
             decide_trap(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), w_addr, w_pc,
                         gva=w_virt, bus=True)
         if late:
-            # (the target is registered whatever E does: only the valid bit looks at it)
+            # (the targets are registered whatever E does: only the valid bit and the
+            # choice between the target and the next instruction look at a branch's
+            # condition)
             redirecting_to = Signal(32)
-            m.d.sync += [redirecting.eq(e_redirect), redirecting_to.eq(e_redirect_to)]
-            m.d.comb += [redirect.eq(redirecting), redirect_to.eq(redirecting_to)]
+            redirecting_pc4 = Signal(32)
+            redirecting_seq = Signal()
+            m.d.sync += [redirecting.eq(e_redirect), redirecting_to.eq(e_redirect_to),
+                         redirecting_pc4.eq(pc4), redirecting_seq.eq(e_redirect_seq)]
+            m.d.comb += [redirect.eq(redirecting),
+                         redirect_to.eq(Mux(redirecting_seq, redirecting_pc4, redirecting_to))]
         else:
-            m.d.comb += [redirect.eq(e_redirect), redirect_to.eq(e_redirect_to)]
+            m.d.comb += [redirect.eq(e_redirect),
+                         redirect_to.eq(Mux(e_redirect_seq, pc4, e_redirect_to))]
         with m.If(t_take):
             m.d.comb += [redirect.eq(1), redirect_to.eq(csr.trap_vector)]
 
@@ -897,6 +906,14 @@ class Core(wiring.Component):
         for i, k in enumerate(kept):
             first_free = ~k.valid if i == 0 else ~k.valid & kept[i - 1].valid
             m.d.sync += queue[i].eq(Mux(first_free, arriving, k))
+        # The bypass's choice for the instruction entering E (see w_hits): the one that
+        # follows in the queue, else the one arriving, reads what E's finishing instruction
+        # writes. (An instruction that stays in E has no W to bypass from next cycle.)
+        entering = Mux(queue[1].valid, queue[1].insn, word)
+        writer = dec.rd
+        m.d.sync += w_hits.eq(Cat(
+            (e_done & n_writes & ~n_trap & (writer != 0)
+             & (writer == field)) for field in (entering[15:20], entering[20:25])))
         with m.If(redirect):
             m.d.sync += [q.valid.eq(0) for q in queue]
 
