@@ -378,12 +378,13 @@ class Core(wiring.Component):
                 m.d.comb += csr.wdata.eq(csr.rdata & ~csr_src)
 
         # AMO arithmetic on the word read in the AMO's first cycle.
-        # (late_mem: from a register, the cycle after the read's answer, so that the block
-        # RAM's output and the AMO's adder are not on one path into its input; see
-        # amo_hold)
+        # (late_mem: from a register, the cycle after the read's answer, into another
+        # register, written the cycle after: neither the block RAM's output nor the AMO's
+        # adder and comparator are on a path into its input; see amo_calc, amo_hold)
         amo_kept = Signal(32)
+        amo_made = Signal(32)
         amo_old = amo_kept if self.late_mem else dbus.dat_r
-        amo_new = amo.result
+        amo_new = amo_made if self.late_mem else amo.result
         m.d.comb += [amo.op.eq(e_insn[27:32]), amo.old.eq(amo_old), amo.operand.eq(r2)]
 
         alu_result = alu.out
@@ -398,8 +399,9 @@ class Core(wiring.Component):
         # late_mem: the read's answer is registered (amo_kept) and the write made a cycle
         # later, from registers; the arbiters stay reserved meanwhile (the bus's ``lock``
         # raised without a request holds a reservation)
-        amo_hold = Signal()
-        amo_busy = (amo_read | amo_hold) if self.late_mem else amo_read
+        amo_calc = Signal()      # ... the new word is worked out (into amo_made)
+        amo_hold = Signal()      # ... and written
+        amo_busy = (amo_read | amo_calc | amo_hold) if self.late_mem else amo_read
         resv_valid = Signal()
         resv_addr = Signal(30)
         intr_seen = Signal()
@@ -605,7 +607,9 @@ class Core(wiring.Component):
                     trap(Cause.STORE_ACCESS, daddr, gva=d_virt)
                 if late:
                     with m.Elif(amo_read):
-                        m.d.sync += [amo_read.eq(0), amo_hold.eq(1), amo_kept.eq(dbus.dat_r)]
+                        m.d.sync += [amo_read.eq(0), amo_calc.eq(1), amo_kept.eq(dbus.dat_r)]
+                    with m.Elif(amo_calc):
+                        m.d.sync += [amo_calc.eq(0), amo_hold.eq(1), amo_made.eq(amo.result)]
                 with m.Else():
                     access(1, 0b1111, amo_new)
                     with m.If(taken):
@@ -933,17 +937,18 @@ class Core(wiring.Component):
 
         if late:
             # The data bus from registers: the access E registered last cycle, or an AMO's
-            # write, which follows its read two cycles later (the arbiter stays locked for
-            # it) with the new word worked out from the registered answer; not after a
-            # refused read, nor for an SC whose reservation was lost meanwhile.
-            # (while the answer is registered, amo_read, the lock is raised without a
-            # request: the reservation holds for the write)
+            # write, which follows its read three cycles later (the arbiter stays locked
+            # for it) with the new word worked out from the registered answer into a
+            # register; not after a refused read, nor for an SC whose reservation was lost
+            # meanwhile. (while the answer and the new word are registered, amo_read and
+            # amo_calc, the lock is raised without a request: the reservation holds)
             amo_write = amo_hold
             issue_ram = io_wait & io_ram & (~io_sc | sc_holds)
             m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
                          dbus.abort.eq(issue_ram & ~mem_ok),
                          dbus.we.eq(io_we | amo_write),
-                         dbus.lock.eq((io_lock & issue_ram) | (amo_read & ~dbus.err)),
+                         dbus.lock.eq((io_lock & issue_ram) | (amo_read & ~dbus.err)
+                                      | amo_calc),
                          dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),
                          dbus.dat_w.eq(Mux(amo_write, amo_new, io_dat))]
 
