@@ -187,7 +187,11 @@ def main():
         start = time.monotonic()
         cells = synthesize(board, name, int(args.clock * 1e6), folder, args.late_mem)
         ram = sum(quad_system(folder).ram_built()) if name == "quad" else RAM
+        # (each entry says what it was built from and asked for: entries of several
+        # versions and runs share the record)
+        from zerovisor.benchmeta import current_commit
         entry = {"harts": harts, "hext": hext, "late_mem": args.late_mem, "ram": ram,
+                 "commit": current_commit(), "clock_asked_mhz": args.clock,
                  "utilization": cells,
                  "available": DEVICE[board.name], "fmax_mhz": None,
                  "synthesis_seconds": round(time.monotonic() - start), **deepest(folder)}

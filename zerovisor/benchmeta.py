@@ -28,7 +28,7 @@ def machine():
     return {"cpu": _cpu_model(), "arch": platform.machine(), "cores": os.cpu_count()}
 
 
-def _commit():
+def current_commit():
     here = Path(__file__).resolve().parent
     try:
         done = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
@@ -42,7 +42,7 @@ def stamp(record):
     """``record`` with ``commit``, ``date``, ``machine`` and ``load_average`` added."""
     return {
         **record,
-        "commit": _commit(),
+        "commit": current_commit(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "load_average": round(os.getloadavg()[0], 2),
