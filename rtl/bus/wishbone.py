@@ -256,15 +256,7 @@ class Arbiter(wiring.Component):
             m.d.sync += locked.eq(Cat(b.lock for b in self.ins).bit_select(last, 1))
         with m.Else():
             m.d.sync += locked.eq(0)
-        # the answer, to the initiator whose request was taken last cycle
-        answer = Signal(n)
-        m.d.sync += answer.eq(Mux(out.stall, 0, chosen))
-        for i, b in enumerate(self.ins):
-            m.d.comb += [
-                b.dat_r.eq(out.dat_r & answer[i].replicate(32)),
-                b.ack.eq(out.ack & answer[i]),
-                b.err.eq(out.err & answer[i]),
-            ]
+        self._answer(m, Mux(out.stall, 0, chosen))
         return m
 
     def _choose(self, m, asks, last, locked):
@@ -286,13 +278,7 @@ class Arbiter(wiring.Component):
         chosen = Signal(n)
         m.d.comb += chosen.eq(Cat(granted & (grant == i) for i in range(n)))
 
-        def pick(name):
-            value = 0
-            for i, b in enumerate(self.ins):
-                field = getattr(b, name)
-                value = value | (field & chosen[i].replicate(len(field)))
-            return value
-        return grant, granted, chosen, pick
+        return grant, granted, chosen, lambda name: self._pick(name, chosen)
 
     def _elaborate_registered(self, m):
         n, out = self.n, self.out
@@ -315,14 +301,7 @@ class Arbiter(wiring.Component):
         # The owner is taken as the subordinate sees its request; everyone else waits.
         for i, b in enumerate(self.ins):
             m.d.comb += b.stall.eq(b.cyc & ~(issuing & owner[i]))
-        answer = Signal(n)
-        m.d.sync += answer.eq(Mux(issuing & held_cyc, owner, 0))
-        for i, b in enumerate(self.ins):
-            m.d.comb += [
-                b.dat_r.eq(out.dat_r & answer[i].replicate(32)),
-                b.ack.eq(out.ack & answer[i]),
-                b.err.eq(out.err & answer[i]),
-            ]
+        self._answer(m, Mux(issuing & held_cyc, owner, 0))
         return m
 
     def _elaborate_homes(self, m):
@@ -343,11 +322,7 @@ class Arbiter(wiring.Component):
         m.d.comb += takes.eq(Mux(reserved, reserved_for & asks, chosen))
 
         def pick(name):
-            value = 0
-            for i, b in enumerate(self.ins):
-                field = getattr(b, name)
-                value = value | (field & takes[i].replicate(len(field)))
-            return value
+            return self._pick(name, takes)
 
         aborted = Signal()
         m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
@@ -375,12 +350,25 @@ class Arbiter(wiring.Component):
                                      | ((asks & reserved_for).any() & out.stall)))
         with m.Elif(any_after & ~next_locked):
             m.d.sync += [reserved.eq(1), reserved_for.eq(after_one_hot), last_away.eq(after)]
-        answer = Signal(n)
-        m.d.sync += answer.eq(Mux(out.stall, 0, takes))
+        self._answer(m, Mux(out.stall, 0, takes))
+        return m
+
+    def _pick(self, name, one_hot):
+        """The field ``name`` of the request of the initiator ``one_hot`` names."""
+        value = 0
+        for i, b in enumerate(self.ins):
+            field = getattr(b, name)
+            value = value | (field & one_hot[i].replicate(len(field)))
+        return value
+
+    def _answer(self, m, taken):
+        """Route the subordinate's answer to the initiator in the one-hot ``taken`` of the
+        cycle before (gated, so an initiator sees nothing of another's)."""
+        answer = Signal(self.n)
+        m.d.sync += answer.eq(taken)
         for i, b in enumerate(self.ins):
             m.d.comb += [
-                b.dat_r.eq(out.dat_r & answer[i].replicate(32)),
-                b.ack.eq(out.ack & answer[i]),
-                b.err.eq(out.err & answer[i]),
+                b.dat_r.eq(self.out.dat_r & answer[i].replicate(32)),
+                b.ack.eq(self.out.ack & answer[i]),
+                b.err.eq(self.out.err & answer[i]),
             ]
-        return m
