@@ -7,7 +7,7 @@ import struct
 from pathlib import Path
 
 from .layout import CONSOLE_RING_SIZE, GUEST_RAM_BASE
-from .plan import bank_count
+from .plan import bank_count, spanned_banks
 from .rtl.memmap import RAM_BASE, memory_map
 from .units import format_size
 
@@ -197,10 +197,9 @@ def soc_params(plan):
     # the harts at home in each bank: those of the partitions whose memory is there
     homes = [set() for _ in range(banks)]
     for part in plan.partitions:
-        first = (part.ram_base - RAM_BASE) // bank
-        for b in range(first, min(banks, (part.ram_base - RAM_BASE + part.ram_size - 1)
-                                  // bank + 1)):
-            homes[b].update(part.harts)
+        for b in spanned_banks(part.ram_base - RAM_BASE, part.ram_size, bank):
+            if b < banks:                # (a layout that does not fit is refused later)
+                homes[b].update(part.harts)
     return {"harts": plan.soc.harts, "banks": banks, "uarts": plan.soc.uarts,
             "ram_size": plan.soc.ram, "clock_hz": plan.soc.clock,
             "pmp_entries": plan.soc.pmp_entries,

@@ -23,7 +23,13 @@ from .rtl.memmap import MAX_BANKS, RAM_BASE, checker_entries
 
 RAM_CHECKER_ENTRIES = checker_entries("RAM0_DATA", 1)
 
-__all__ = ["allocate", "bank_count", "plan_layout"]
+__all__ = ["allocate", "bank_count", "plan_layout", "spanned_banks"]
+
+
+def spanned_banks(offset, size, bank):
+    """The banks (of ``bank`` bytes each) that ``size`` bytes at ``offset`` into the RAM
+    touch."""
+    return range(offset // bank, (offset + size - 1) // bank + 1)
 
 
 @dataclass
@@ -90,7 +96,7 @@ def allocate(layout, slices=()):
 
     def place(size, alone):
         for offset in range(0, ram - size + 1, size):
-            banks = range(offset // bank, (offset + size - 1) // bank + 1)
+            banks = spanned_banks(offset, size, bank)
             if (all(end <= offset or offset + size <= start for start, end in taken)
                     and all(entries[b] < RAM_CHECKER_ENTRIES for b in banks)
                     and not (alone and owned.intersection(banks))):

@@ -38,7 +38,7 @@ from .layout import (
     VMM_RESERVE,
     LayoutError,
 )
-from .plan import allocate
+from .plan import allocate, spanned_banks
 from .rtl.export import c_header
 from .rtl.memmap import (
     CHECKER_SLOT,
@@ -116,7 +116,7 @@ class System:
         built = [0] * banks
         for base, size in self.ram_regions():
             offset = base - RAM_BASE
-            for b in range(offset // bank, (offset + size - 1) // bank + 1):
+            for b in spanned_banks(offset, size, bank):
                 built[b] = max(built[b], min(offset + size - b * bank, bank))
         return built
 
