@@ -80,15 +80,16 @@ class SoC(wiring.Component):
         Every data access of the harts goes to the bus a cycle after E decides it, from
         registers (see :class:`~.cpu.core.Core`): a load or store costs a cycle more, and
         the path from an instruction to the block RAM's write enable is cut in two. The
-        devices' arbiters register the request they choose (``Arbiter(registered=True)``):
-        a device access costs a cycle more again. And a RAM bank's ports serve the harts at
-        home there (``bank_harts``) without waiting on the others, whose accesses wait for
-        a cycle reserved the cycle before (``Arbiter(home=...)``), as do all accesses to
-        the boot ROM's data port: no hart's stall depends on another partition's request
-        in the same cycle.
+        arbiters of the devices and of the RAM banks' data ports register the request they
+        choose (``Arbiter(registered=True)``): a data access costs a cycle more again, and
+        the block RAM's write enable is a partition checker away from a register. A RAM
+        bank's fetch port serves the harts at home there (``bank_harts``) without waiting
+        on the others, whose fetches wait for a cycle reserved the cycle before
+        (``Arbiter(home=...)``), as do all accesses to the boot ROM's data port: no hart's
+        stall depends on another hart's request in the same cycle.
     bank_harts : list of list of int or None
-        With ``late_mem``, the harts at home in each RAM bank (a layout's: the harts of the
-        partitions whose memory is there). ``None``: hart ``h`` in the banks ``b`` with
+        With ``late_mem``, the harts at home in each RAM bank's fetch port (a layout's: the
+        harts of the partitions whose memory is there). ``None``: hart ``h`` in the banks ``b`` with
         ``b % harts == h % banks``, spreading the harts over the banks.
     pmp_entries : int
         PMP entries of each hart, 0 to 16 (see :mod:`.cpu.pmp`): zerovisor's firmware
@@ -262,11 +263,13 @@ class SoC(wiring.Component):
             checker = Checker(addr_width=len(target.adr), base=base,
                               entries=checker_entries(name, n))
             m.submodules[f"check_{name.lower()}"] = checker
-            # late_mem: a device's request is registered past its arbiter, so that the
-            # arbiters' choice and the harts' PMP (abort) are not on the path into the
-            # checkers and devices (an I/O access costs a cycle more)
-            connect(m, arbitrate(name, decoders, window, home=homes.get(name),
-                                 registered=self.late_mem and name in devices), checker.bus)
+            # late_mem: a data access's request is registered past its arbiter, so that
+            # the arbiters' choice and the harts' PMP (abort) are not on the path into the
+            # checkers, devices and block RAM write enables (a RAM or I/O access costs a
+            # cycle more); instruction fetches keep their bank's home harts
+            registered = self.late_mem and not name.endswith("_FETCH")
+            connect(m, arbitrate(name, decoders, window, registered=registered,
+                                 home=None if registered else homes.get(name)), checker.bus)
             connect(m, checker.sub, target)
             connect(m, getattr(partctl.subs, name.lower()), checker.cfg)
             violations.append(checker.irq)

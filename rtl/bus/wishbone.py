@@ -185,9 +185,10 @@ class Arbiter(wiring.Component):
     sees it, whose answer then goes back as usual. An access costs a cycle more and a port
     takes one every other cycle; the subordinate acts on a request before its initiator
     sees it taken, so an initiator must ask again, unchanged, until it is (the core's
-    I/O bus does: its request is held in registers). ``lock`` is passed on but reserves
-    nothing (the I/O bus, which this is for, carries no read-modify-writes). The
-    subordinate must not stall (devices and partition checkers do not).
+    I/O bus and, with ``late_mem``, its data bus do: their requests are held in
+    registers). A request taken with ``lock`` makes the next choice its initiator's, as
+    above, and so does every cycle after in which it raises ``lock`` without asking. The
+    subordinate must not stall (RAM, devices and partition checkers do not).
 
     ``home``: the initiators at home on this port (a RAM bank's: the harts of the
     partition whose memory it holds) are chosen among themselves as above; the others
@@ -288,15 +289,19 @@ class Arbiter(wiring.Component):
         issuing = Signal()               # the request held is the subordinate's this cycle
         owner = Signal(n)                # ... and whose it is (one-hot)
         held_cyc = Signal()              # ... not withdrawn (abort) when it was chosen
-        grant, granted, chosen, pick = self._choose(m, asks, last, Const(0))
+        locked = Signal()                # the next choice is the last owner's, if it asks
+        grant, granted, chosen, pick = self._choose(m, asks, last, locked)
         # Choose while nothing is issued (every asker stalls meanwhile); the request and
         # its abort are registered as they are, abort only clearing the request passed on.
         with m.If(issuing):
-            m.d.sync += issuing.eq(0)
+            m.d.sync += [issuing.eq(0), locked.eq(out.lock & held_cyc)]
         with m.Elif(granted):
             m.d.sync += [issuing.eq(1), owner.eq(chosen), last.eq(grant),
                          held_cyc.eq(~pick("abort"))]
             m.d.sync += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+        with m.Elif(locked):
+            # the holder, asking nothing, keeps its reservation while it raises lock
+            m.d.sync += locked.eq(Cat(b.lock for b in self.ins).bit_select(last, 1))
         m.d.comb += out.cyc.eq(issuing & held_cyc)
         # The owner is taken as the subordinate sees its request; everyone else waits.
         for i, b in enumerate(self.ins):

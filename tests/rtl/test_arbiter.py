@@ -253,6 +253,44 @@ def test_a_registered_arbiter_passes_no_withdrawn_request_on():
     run(top, body)
 
 
+@pytest.mark.parametrize("hold", [True, False], ids=["lock-raised", "lock-dropped"])
+def test_a_registered_arbiter_keeps_a_locked_reads_port_for_its_write(hold):
+    """With ``late_mem`` a RAM bank's data port is registered too: an AMO's locked read,
+    the cycles its hart raises ``lock`` alone (the answer and the new word registered),
+    then its write, and the other initiator, asking all along, is chosen only after the
+    write. Without ``lock`` in the gap, the other initiator's turn comes first."""
+    top, arb = make(2, registered=True)
+
+    async def body(ctx):
+        a, b = arb.ins
+        ask(ctx, a, 1, lock=1)
+        while ctx.get(a.stall):
+            await ctx.tick()
+        await ctx.tick()                  # a's read taken; b asks from now on
+        ctx.set(a.cyc, 0)
+        ctx.set(a.lock, int(hold))
+        ask(ctx, b, 1, we=1, data=0x22)
+        for _ in range(2):                # the gap: a's answer, then its new word
+            assert ctx.get(b.stall) and not ctx.get(arb.out.cyc)
+            await ctx.tick()
+        ask(ctx, a, 1, we=1, data=0x11, lock=0)
+        order = []
+        while ctx.get(a.cyc) or ctx.get(b.cyc):
+            for i, bus in enumerate((a, b)):
+                if ctx.get(bus.cyc) and not ctx.get(bus.stall):
+                    order.append(i)
+                    ctx.set(bus.cyc, 0)
+            await ctx.tick()
+        assert order == ([0, 1] if hold else [1, 0])
+        ask(ctx, a, 1)
+        while ctx.get(a.stall):
+            await ctx.tick()
+        await ctx.tick()
+        assert ctx.get(a.dat_r) == (0x22 if hold else 0x11)
+
+    run(top, body)
+
+
 def make_home(n, home):
     top = _Shared(n)
     top.arbiter = Arbiter(n, addr_width=4, home=home)
