@@ -676,6 +676,28 @@ class Core(wiring.Component):
                 m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
                              io_sc.eq(dec.sc), io_resv.eq(resv_addr == d_paddr[2:32])]
 
+        # E's instruction empties the TLBs (SFENCE.VMA, HFENCE, a write of an address
+        # translation CSR). late_mem: a cycle later, from a register, so that E's decision
+        # ends there instead of at every TLB entry's valid bit. Nothing looks a translation
+        # up in that cycle but a fetch that went on after a CSR write, which the privileged
+        # specification lets use either translation until an SFENCE.VMA (writing satp
+        # implies no invalidation of address-translation caches: the supervisor chapter's
+        # `satp` section); a fence redirects (nothing is fetched while a late redirect is
+        # made) and a data access is looked up a cycle after it enters E (``xl``).
+        e_flush = Signal()
+        if late:
+            flushing = Signal()
+            m.d.sync += flushing.eq(e_flush)
+            m.d.comb += mmu.flush.eq(flushing)
+        else:
+            m.d.comb += mmu.flush.eq(e_flush)
+
+        # Where a redirect of E's instruction goes, from its decoding alone (the chain
+        # below decides only whether it redirects): neither a branch's condition nor the
+        # chain's other conditions are on the path of its 32 bits.
+        m.d.comb += e_redirect_to.eq(Mux(dec.mret, csr.mepc,
+                                         Mux(dec.sret, csr.sret_pc, target)))
+
         # (csr.irq_settling, late_mem: for a cycle after the mode or a CSR changed, until
         # the registered interrupt decision has seen it)
         with m.If(e_valid & ~w_fault & ~t_take & ~csr.irq_settling & ~redirecting):
@@ -717,19 +739,19 @@ class Core(wiring.Component):
                     m.d.sync += md_busy.eq(0)
                     finish(pc4, writes=True, result=muldiv.result)
             with m.Elif(dec.csr):
-                m.d.comb += [csr.write.eq(dec.csr_writes), mmu.flush.eq(csr.flush_tlb)]
+                m.d.comb += [csr.write.eq(dec.csr_writes), e_flush.eq(csr.flush_tlb)]
                 finish(pc4, writes=True, result=csr.rdata)
             with m.Elif(dec.mret):
-                m.d.comb += [csr.mret.eq(1), e_redirect.eq(1), e_redirect_to.eq(csr.mepc)]
+                m.d.comb += [csr.mret.eq(1), e_redirect.eq(1)]
                 m.d.sync += resv_valid.eq(0)
                 finish(csr.mepc)
             with m.Elif(dec.sret):
-                m.d.comb += [csr.sret.eq(1), e_redirect.eq(1), e_redirect_to.eq(csr.sret_pc)]
+                m.d.comb += [csr.sret.eq(1), e_redirect.eq(1)]
                 m.d.sync += resv_valid.eq(0)
                 finish(csr.sret_pc)
             with m.Elif(dec.sfence):
                 # SFENCE.VMA, HFENCE.VVMA/GVMA: empty the TLBs and fetch anew
-                m.d.comb += [mmu.flush.eq(1), e_redirect.eq(1), e_redirect_seq.eq(1)]
+                m.d.comb += [e_flush.eq(1), e_redirect.eq(1), e_redirect_seq.eq(1)]
                 finish(pc4)
             with m.Elif(dec.wfi):
                 with m.If(csr.irq_wake):
@@ -752,12 +774,11 @@ class Core(wiring.Component):
                 # fetching went on at the target if the branch was predicted taken
                 next_pc = Mux(jumps, target, pc4)
                 with m.If(jumps != head.predicted):
-                    m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(target),
-                                 e_redirect_seq.eq(~jumps)]
+                    m.d.comb += [e_redirect.eq(1), e_redirect_seq.eq(~jumps)]
                 finish(next_pc)
             with m.Else():
                 with m.If(jumps & ~head.predicted):
-                    m.d.comb += [e_redirect.eq(1), e_redirect_to.eq(target)]
+                    m.d.comb += e_redirect.eq(1)
                 finish(Mux(jumps, target, pc4), writes=dec.writes_rd, result=value)
 
         m.d.comb += e_done.eq(e_fin & taken)
