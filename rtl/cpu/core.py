@@ -96,7 +96,8 @@ class Core(wiring.Component):
         registers the request, then holds its instruction while the bus carries it from
         those registers a cycle later, checked by PMP and PMA on the way (a refused one is
         withdrawn in its cycle, the bus's ``abort``, so the checks run beside the
-        arbiters' choice rather than in front of it; it traps then). A misaligned
+        arbiters' choice rather than in front of it; its instruction finishes all the same
+        and faults in W, as one the bus refuses does). A misaligned
         access or a page fault is registered too and taken a cycle later; an AMO's write
         follows its read from the registers, an SC's only while its reservation holds. A
         load or store costs a cycle more; what E finishes depends on registers and the
@@ -422,6 +423,7 @@ class Core(wiring.Component):
         # (late_mem: the request goes out before PMP and PMA have their say on it, and is
         # withdrawn in the same cycle if they refuse: ``abort``, see rtl.bus.wishbone. The
         # checks are then beside the arbiters' choice instead of in front of it.)
+        refusing = (io_wait & ~mem_ok) if late else Const(0)
         m.d.comb += [iobus.cyc.eq(io_wait & ~io_ram), iobus.abort.eq(~mem_ok if late else 0),
                      iobus.adr.eq(io_adr), iobus.we.eq(io_we),
                      iobus.sel.eq(io_sel), iobus.dat_w.eq(io_dat)]
@@ -514,7 +516,13 @@ class Core(wiring.Component):
         w_fault = Signal()
         w_err = Mux(w_io, iobus.err, dbus.err)
         w_dat_r = Mux(w_io, iobus.dat_r, dbus.dat_r)
-        m.d.comb += w_fault.eq(w_valid & w_mem & w_err)
+        # late_mem: an access PMP or PMA refused as it left (withdrawn: nothing answers)
+        # faults in W the same way; W's flag is registered as E finishes, io_refused every
+        # cycle (for an AMO's read, whose write does not follow)
+        io_refused = Signal()
+        w_refused = Signal()
+        m.d.sync += io_refused.eq(refusing)
+        m.d.comb += w_fault.eq(w_valid & ((w_mem & w_err) | w_refused))
         # An arbiter may refuse E's request this cycle: then E has done nothing and tries
         # again (every state change of a bus-using instruction below waits for `taken`).
         d_stall = Signal()
@@ -602,7 +610,7 @@ class Core(wiring.Component):
                     access(0, 0b1111, 0, lock=1)   # the write follows, unseparated
                     with m.If(taken):
                         m.d.sync += amo_read.eq(1)
-                with m.Elif(amo_read & dbus.err):
+                with m.Elif(amo_read & (dbus.err | io_refused if late else dbus.err)):
                     m.d.sync += amo_read.eq(0)
                     trap(Cause.STORE_ACCESS, daddr, gva=d_virt)
                 if late:
@@ -635,12 +643,11 @@ class Core(wiring.Component):
                 m.d.sync += lf_pending.eq(0)
                 trap(lf_cause, lf_tval, gpa=lf_gpa, gva=lf_gva)
             with m.Elif((io_wait | amo_busy) if late else 0):
-                with m.If(io_wait & ~mem_ok):
-                    # refused by PMP or PMA, checked as the access was to leave
-                    m.d.sync += io_wait.eq(0)
-                    access_fault()
-                with m.Else():
-                    memory_ops()
+                # Refused by PMP or PMA as it leaves, the access is withdrawn and the
+                # instruction finishes all the same: W takes its access fault as it takes
+                # a bus error's (an AMO's read, in its next cycle), so that PMP is not on
+                # the path to E's finishing (see io_refused)
+                memory_ops()
             if late:
                 with m.Elif(~xl & mmu.d_on & ~misaligned):
                     m.d.sync += xl.eq(1)         # looked up next cycle, from xl_va
@@ -968,7 +975,8 @@ class Core(wiring.Component):
             m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
                          dbus.abort.eq(issue_ram & ~mem_ok),
                          dbus.we.eq(io_we | amo_write),
-                         dbus.lock.eq((io_lock & issue_ram) | (amo_read & ~dbus.err)
+                         dbus.lock.eq((io_lock & issue_ram)
+                                      | (amo_read & ~dbus.err & ~io_refused)
                                       | amo_calc),
                          dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),
                          dbus.dat_w.eq(Mux(amo_write, amo_new, io_dat))]
@@ -1009,7 +1017,7 @@ class Core(wiring.Component):
                 w_intr.eq(intr_seen), w_mode.eq(priv),
                 w_rs1.eq(dec.rs1), w_rs2.eq(dec.rs2), w_rs1_data.eq(r1), w_rs2_data.eq(r2),
                 w_rmask.eq(n_mem_rmask), w_wmask.eq(n_mem_wmask), w_wdata.eq(n_mem_wdata),
-                w_rdata.eq(n_mem_rdata), intr_seen.eq(0),
+                w_rdata.eq(n_mem_rdata), intr_seen.eq(0), w_refused.eq(refusing),
                 order.eq(order + 1),
             ]
 
