@@ -78,6 +78,18 @@ Fetched = data.StructLayout({"insn": 32, "pc": 32, "valid": 1, "fault": 1,
 FetchRequest = data.StructLayout({"pc": 32, "gpa": 32, "valid": 1, "fault": 1, "code": 2})
 
 
+def crosses_page(m, pc, offset):
+    """Whether ``pc + offset`` is on another 4 KiB page than ``pc``: from the carry out of
+    the low twelve bits and the offset's upper twenty, not from the sum's upper bits
+    compared with ``pc``'s (a 32-bit carry chain and a 20-bit comparison after it, on the
+    path from the block RAM's answer to a predicted jump's next fetch). The upper bits
+    stay unless they are +0 with no carry, or -1 with one."""
+    low = Signal(13)
+    m.d.comb += low.eq(pc[0:12] + offset[0:12])
+    high = offset[12:32]
+    return ~(((high == 0) & ~low[12]) | ((high == (1 << 20) - 1) & low[12]))
+
+
 class Core(wiring.Component):
     """One hart.
 
@@ -910,7 +922,7 @@ class Core(wiring.Component):
             m.d.sync += [fetch_pc.eq(redirect_to), far.eq(0)]
         with m.Elif(guess):
             m.d.sync += [fetch_pc.eq(guess_target),
-                         far.eq(guess_target[12:] != pend_pc[12:])]
+                         far.eq(crosses_page(m, pend_pc, guess_imm))]
         with m.Elif(stepped):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), far.eq(0)]
         with m.Elif(issue & ~fetch_ready & (in_flight == 0) & ~w_valid & ~mmu.busy

@@ -1,0 +1,36 @@
+"""Pieces of the core's logic checked on their own (amaranth.sim)."""
+
+import random
+
+from amaranth import Module, Signal
+from amaranth.sim import Simulator
+
+from zerovisor.rtl.cpu.core import crosses_page
+
+
+def test_a_page_crossing_is_told_from_the_low_carry_and_the_offsets_upper_bits():
+    """Against the sum's page compared with the pc's, for offsets of every size a JAL or
+    a branch has, both signs, and pcs at and near page edges."""
+    m = Module()
+    pc, offset = Signal(32), Signal(32)
+    far = Signal()
+    m.d.comb += far.eq(crosses_page(m, pc, offset))
+    rng = random.Random(1)
+    edges = [0, 4, 0xFFC, 0x1000, 0x7FFF_FFFC, 0xFFFF_F000, 0xFFFF_FFFC]
+    cases = [(p, o) for p in edges for o in (0, 4, -4, 0xFFC, -0x1000, 0x1000, -0x1004)]
+    for _ in range(3000):
+        bits = rng.choice((12, 13, 21))      # I-, B- and J-type offsets' widths
+        o = rng.randrange(-(1 << (bits - 1)), 1 << (bits - 1)) & ~1
+        p = rng.choice((rng.randrange(1 << 32), rng.choice(edges))) & ~3
+        cases.append((p, o))
+
+    async def body(ctx):
+        for p, o in cases:
+            ctx.set(pc, p)
+            ctx.set(offset, o & 0xFFFF_FFFF)
+            expected = ((p + o) & 0xFFFF_FFFF) >> 12 != p >> 12
+            assert ctx.get(far) == expected, (hex(p), o)
+
+    sim = Simulator(m)
+    sim.add_testbench(body)
+    sim.run()
