@@ -202,7 +202,7 @@ class SoC(wiring.Component):
         m.submodules.clint = clint = CLINT(harts=n)
         m.submodules.finisher = finisher = Finisher()
         m.submodules.doorbells = doorbells = Doorbells()
-        m.submodules.plic = plic = PLIC(harts=n, sources=IRQS.values())
+        m.submodules.plic = plic = PLIC(harts=n, sources=IRQS.values(), late=self.late_mem)
 
         # One decoder per bus of every hart: instructions and data come from ROM and RAM,
         # the I/O bus reaches every device.

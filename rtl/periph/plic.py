@@ -58,11 +58,17 @@ class PLIC(wiring.Component):
         The source IDs wired to something (1 to 31); the others read as zero and cost
         nothing. ``None``: all 31.
 
+    late : bool
+        Register the notifications: a context's ``eip`` follows its best candidate a
+        cycle later, so that the comparison tree ends at a register instead of going on
+        into the harts' interrupt logic (a board build's, ``late_mem``). A claim still
+        reads the candidate of its own cycle.
+
     ``irq`` holds the source lines (bit ``i`` is source ID ``i``; bit 0 is unused) and
     ``eip`` one notification per context.
     """
 
-    def __init__(self, *, harts=1, sources=None):
+    def __init__(self, *, harts=1, sources=None, late=False):
         if not isinstance(harts, int) or not 1 <= harts <= 8:
             raise ValueError(f"harts must be 1 to 8, not {harts!r}")
         ids = sorted(set(range(1, PLIC_SOURCES) if sources is None else sources))
@@ -71,6 +77,7 @@ class PLIC(wiring.Component):
                              f"not {sources!r}")
         self.sources = ids
         self.harts = harts
+        self.late = bool(late)
         self.contexts = CONTEXTS_PER_HART * harts     # numbers; 3 of each 4 exist
         super().__init__({
             "bus": In(BusSignature(24)),
@@ -120,7 +127,11 @@ class PLIC(wiring.Component):
             m.d.comb += [ok.eq(prio > threshold[c]), best.eq(Mux(ok, ident, 0))]
             best_id[c] = best
             best_ok[c] = ok
-        m.d.comb += self.eip.eq(Cat(best_ok.get(c, Const(0, 1)) for c in range(self.contexts)))
+        notify = Cat(best_ok.get(c, Const(0, 1)) for c in range(self.contexts))
+        if self.late:
+            m.d.sync += self.eip.eq(notify)
+        else:
+            m.d.comb += self.eip.eq(notify)
 
         # Registers (fixed-latency bus: the answer comes the cycle after the request).
         byte_addr = Cat(Const(0, 2), bus.adr)

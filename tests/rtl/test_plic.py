@@ -110,3 +110,30 @@ def test_threshold_and_priority_zero_mask_and_contexts_are_separate():
         assert await bus_read(ctx, dut.bus, enable(0)) == 0xffff_fffe
 
     run(dut, body)
+
+
+def test_a_late_plic_notifies_a_cycle_after_its_candidate_changes():
+    """``late`` (a board build's): ``eip`` is a register, a cycle behind the candidate;
+    a claim in the meantime already answers with the new one."""
+    dut = PLIC(harts=1, sources=[4], late=True)
+
+    async def body(ctx):
+        await bus_write(ctx, dut.bus, PRIORITY + 4 * 4, 1)
+        await bus_write(ctx, dut.bus, enable(0), 1 << 4)
+        ctx.set(dut.irq, 1 << 4)
+        await ctx.tick()                  # pending now; the notification not yet
+        assert ctx.get(dut.eip) == 0
+        await ctx.tick()
+        assert ctx.get(dut.eip) == 0b001
+        ctx.set(dut.irq, 0)
+        # the claim, by hand: taken at this edge, which registers the candidate before it
+        ctx.set(dut.bus.cyc, 1)
+        ctx.set(dut.bus.we, 0)
+        ctx.set(dut.bus.adr, claim(0) >> 2)
+        await ctx.tick()
+        ctx.set(dut.bus.cyc, 0)
+        assert ctx.get(dut.bus.dat_r) == 4 and ctx.get(dut.eip) == 0b001
+        await ctx.tick()
+        assert ctx.get(dut.eip) == 0
+
+    run(dut, body)
