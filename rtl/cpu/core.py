@@ -893,10 +893,14 @@ class Core(wiring.Component):
                          made.gpa.eq(mmu.i_gpa)]
         m.d.comb += made.valid.eq(1)
         if late:
-            # nothing goes to the bus past a fetch that faulted (the request is dropped)
-            m.d.comb += [ibus.cyc.eq(req.valid & ~req.fault & ~fetch_faults),
+            # nothing goes to the bus past a fetch that faulted: the request is withdrawn in
+            # its cycle (``abort``, which arbiters and checkers look at only as they pass a
+            # request on or log it: the faulting answer is not on the path of their choice
+            # and address comparisons) and dropped
+            m.d.comb += [ibus.cyc.eq(req.valid & ~req.fault), ibus.abort.eq(fetch_faults),
                          ibus.adr.eq(req.pc[2:32])]
-            leaves = req.valid & ~(ibus.cyc & ibus.stall)     # the bus took it, or a fault
+            # the bus took it, or a fault
+            leaves = req.valid & ~(ibus.cyc & ~ibus.abort & ibus.stall)
             taken = ~req.valid | leaves                        # room for F's next request
             stepped = taken & (issue & ifault | fetch_req)     # F's request registered
             # (the request's fields follow F's whenever it steps; only valid looks at a
