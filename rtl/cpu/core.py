@@ -466,9 +466,8 @@ class Core(wiring.Component):
         n_mem_wdata = Signal(32)
         n_mem_rdata = Signal(32)
 
-        def finish(next_pc, *, writes=False, result=0):
-            m.d.comb += [e_fin.eq(1), n_next.eq(next_pc), n_writes.eq(writes),
-                         n_value.eq(result)]
+        def finish(next_pc, *, writes=False):
+            m.d.comb += [e_fin.eq(1), n_next.eq(next_pc), n_writes.eq(writes)]
 
         # A trap is taken the cycle after it is decided. The decision (E's checks, or a
         # bus error answering W) is registered in t_*; from there the CSR file enters the
@@ -605,11 +604,11 @@ class Core(wiring.Component):
                 with m.If(sc_holds):
                     access(1, 0b1111, r2)
                     m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
-                    finish(pc4, writes=True, result=0)
+                    finish(pc4, writes=True)
                 with m.Else():
                     if late:   # the reservation was lost: no write (see issue_ram)
                         m.d.sync += io_wait.eq(0)
-                    finish(pc4, writes=True, result=1)
+                    finish(pc4, writes=True)
             with m.Elif(dec.lr):
                 access(0, 0b1111, 0)
                 with m.If(taken):
@@ -636,7 +635,7 @@ class Core(wiring.Component):
                         m.d.sync += [amo_read.eq(0), amo_hold.eq(0)]
                     m.d.comb += [n_mem_rmask.eq(0b1111), n_mem_wmask.eq(0b1111),
                                  n_mem_wdata.eq(amo_new), n_mem_rdata.eq(amo_old)]
-                    finish(pc4, writes=True, result=amo_old)
+                    finish(pc4, writes=True)
             with m.Elif(is_load):
                 access(0, lanes, 0)
                 m.d.comb += [n_load.eq(1), n_mem_rmask.eq(lanes)]
@@ -756,10 +755,10 @@ class Core(wiring.Component):
                     m.d.sync += md_busy.eq(1)
                 with m.Elif(muldiv.done):
                     m.d.sync += md_busy.eq(0)
-                    finish(pc4, writes=True, result=muldiv.result)
+                    finish(pc4, writes=True)
             with m.Elif(dec.csr):
                 m.d.comb += [csr.write.eq(dec.csr_writes), e_flush.eq(csr.flush_tlb)]
-                finish(pc4, writes=True, result=csr.rdata)
+                finish(pc4, writes=True)
             with m.Elif(dec.mret):
                 m.d.comb += [csr.mret.eq(1), e_redirect.eq(1)]
                 m.d.sync += resv_valid.eq(0)
@@ -798,8 +797,20 @@ class Core(wiring.Component):
             with m.Else():
                 with m.If(jumps & ~head.predicted):
                     m.d.comb += e_redirect.eq(1)
-                finish(Mux(jumps, target, pc4), writes=dec.writes_rd, result=value)
+                finish(Mux(jumps, target, pc4), writes=dec.writes_rd)
 
+        # The result E's instruction writes, if it writes one, from its kind alone (not from
+        # the chain above, which decides only whether it finishes and writes): an SC's 0 or
+        # 1, an AMO's old word, a CSR's old value, a division's quotient or remainder (a
+        # multiplication's product is taken in W), else the ALU's or the immediate's. W's
+        # register follows it every cycle: W's value is used only in the cycle after E
+        # finished its instruction (the bypass and the register file's write).
+        m.d.comb += n_value.eq(
+            Mux(dec.csr, csr.rdata,
+                Mux(dec.sc, ~sc_holds,
+                    Mux(dec.amo, amo_old,
+                        Mux(dec.muldiv, muldiv.result, value)))))
+        m.d.sync += w_value.eq(n_value)
         m.d.comb += e_done.eq(e_fin & taken)
         retire_e = e_done & ~n_trap
         m.d.comb += csr.retire.eq(retire_e)
@@ -1024,7 +1035,7 @@ class Core(wiring.Component):
         m.d.sync += w_valid.eq(e_done)
         with m.If(e_done):
             m.d.sync += [
-                w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap), w_value.eq(n_value),
+                w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap),
                 w_load.eq(n_load), w_mul.eq(n_mul), w_io.eq(n_io),
                 w_f3.eq(Mux(dec.amo, Funct3.LW, dec.mem_f3)),
                 w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr), w_virt.eq(d_virt),
