@@ -869,16 +869,18 @@ class Core(wiring.Component):
         answer_fault = pend_fault | ibus.err      # the arriving fetch faulted
         is_jal = word[0:7] == 0b1101111
         is_branch = word[0:7] == 0b1100011
-        guess_imm = Mux(is_jal,
-                        Cat(Const(0, 1), word[21:31], word[20], word[12:20],
-                            word[31].replicate(12)),
-                        Cat(Const(0, 1), word[8:12], word[25:31], word[7],
-                            word[31].replicate(20)))
+        # (both kinds' targets are summed and one chosen after the sums, so that telling a
+        # JAL from a branch is beside the adders, not in front of them: they start from the
+        # block RAM's answer)
+        j_imm = Cat(Const(0, 1), word[21:31], word[20], word[12:20], word[31].replicate(12))
+        b_imm = Cat(Const(0, 1), word[8:12], word[25:31], word[7], word[31].replicate(20))
         guess_target = Signal(32)
-        m.d.comb += guess_target.eq(pend_pc + guess_imm)
+        m.d.comb += guess_target.eq(Mux(is_jal, pend_pc + j_imm, pend_pc + b_imm))
+        guess_far = Mux(is_jal, crosses_page(m, pend_pc, j_imm),
+                        crosses_page(m, pend_pc, b_imm))
         guess = Signal()
         m.d.comb += guess.eq(pend & ~answer_fault & (is_jal | (is_branch & word[31]))
-                             & ~guess_imm[1])
+                             & ~Mux(is_jal, j_imm[1], b_imm[1]))
         far = Signal()             # fetching continues on another page: wait as for one
         new_page = (fetch_pc[2:12] == 0) | far
         stopped = Signal()         # a fetch faulted; nothing more until a redirect
@@ -937,7 +939,7 @@ class Core(wiring.Component):
             m.d.sync += [fetch_pc.eq(redirect_to), far.eq(0)]
         with m.Elif(guess):
             m.d.sync += [fetch_pc.eq(guess_target),
-                         far.eq(crosses_page(m, pend_pc, guess_imm))]
+                         far.eq(guess_far)]
         with m.Elif(stepped):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), far.eq(0)]
         with m.Elif(issue & ~fetch_ready & (in_flight == 0) & ~w_valid & ~mmu.busy
