@@ -403,8 +403,6 @@ class Core(wiring.Component):
         alu_result = alu.out
         if self.fault == "xor":
             alu_result = alu.out ^ (dec.op & (dec.f3 == Funct3.XOR))
-        value = Mux(dec.lui, dec.imm_u, Mux(dec.auipc, e_pc + dec.imm_u,
-                                            Mux(dec.jal | dec.jalr, pc4, alu_result)))
 
         # --- E: sequencing -------------------------------------------------------------
         md_busy = Signal()       # a division is under way
@@ -800,16 +798,20 @@ class Core(wiring.Component):
                 finish(Mux(jumps, target, pc4), writes=dec.writes_rd)
 
         # The result E's instruction writes, if it writes one, from its kind alone (not from
-        # the chain above, which decides only whether it finishes and writes): an SC's 0 or
-        # 1, an AMO's old word, a CSR's old value, a division's quotient or remainder (a
-        # multiplication's product is taken in W), else the ALU's or the immediate's. W's
+        # the chain above, which decides only whether it finishes and writes): the ALU's,
+        # chosen last (its adder's carry is the latest input), else a CSR's old value, an
+        # SC's 0 or 1, an AMO's old word, a division's quotient or remainder (a
+        # multiplication's product is taken in W), LUI's or AUIPC's, or a jump's link. W's
         # register follows it every cycle: W's value is used only in the cycle after E
         # finished its instruction (the bypass and the register file's write).
-        m.d.comb += n_value.eq(
-            Mux(dec.csr, csr.rdata,
-                Mux(dec.sc, ~sc_holds,
-                    Mux(dec.amo, amo_old,
-                        Mux(dec.muldiv, muldiv.result, value)))))
+        uses_alu = ~(dec.csr | dec.amo | dec.muldiv | dec.lui | dec.auipc | dec.jal | dec.jalr)
+        other = Mux(dec.csr, csr.rdata,
+                    Mux(dec.sc, ~sc_holds,
+                        Mux(dec.amo, amo_old,
+                            Mux(dec.muldiv, muldiv.result,
+                                Mux(dec.lui, dec.imm_u,
+                                    Mux(dec.auipc, e_pc + dec.imm_u, pc4))))))
+        m.d.comb += n_value.eq(Mux(uses_alu, alu_result, other))
         m.d.sync += w_value.eq(n_value)
         m.d.comb += e_done.eq(e_fin & taken)
         retire_e = e_done & ~n_trap
