@@ -248,7 +248,7 @@ class SoC(wiring.Component):
             base = RAM_BASE + b * bank_size
             guarded[f"{prefix}_DATA"] = (ddecs, bank_names[b], bank.bus0, base)
             guarded[f"{prefix}_FETCH"] = (idecs, bank_names[b], bank.bus1, base)
-            homes[f"{prefix}_DATA"] = homes[f"{prefix}_FETCH"] = self.bank_harts[b]
+            homes[f"{prefix}_FETCH"] = self.bank_harts[b]   # (data ports are registered)
         m.submodules.partctl = partctl = Decoder(
             [(name.lower(), CHECKER_SLOT * i, CHECKER_SLOT) for i, name in enumerate(targets)],
             addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
