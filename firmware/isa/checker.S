@@ -3,7 +3,7 @@
  * then locks every checker. From then on, M-mode or not, every access outside that set faults
  * precisely, never reaches its target, and is logged; and nothing can be unlocked: the
  * control block holding the checkers' registers is itself guarded, read-only for
- * partition 1. */
+ * partition 1. A page-table walk is refused the same way. */
 #include "zvtest.h"
 #define MPARTITION 0x7c0
 #define HALF 0x40000
@@ -125,5 +125,20 @@ TEST_BEGIN
     CHECK(20, s4, 0x80000001)
     lw s4, 0(s5)
     CHECK_TRAP(21, 5)
+
+    /* a page table in the other half: the walk's read of it is refused by the checker (a
+     * bus error, PMP allowing it) and the access faults: a load through MPRV as S-mode */
+    PMP_ALL
+    li t6, (1 << 31) | (OTHER >> 12)
+    csrw satp, t6
+    li s8, (1 << 17) | (1 << 11)         /* MPRV, MPP = S */
+    csrs mstatus, s8
+    lw s4, 0(s3)
+    csrc mstatus, s8
+    CHECK_TRAP(26, 5)
+    sub s4, a6, s3                       /* mtval: the virtual address */
+    CHECK(27, s4, 0)
+    lw s4, CHECKER_VCOUNT(s0)
+    CHECK(28, s4, 5)                     /* tests 4, 6, 7, 21 and this walk */
     PASS
 TEST_END

@@ -180,7 +180,7 @@ class Core(wiring.Component):
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext,
                                          pmp_entries=self.pmp_entries,
                                          late_irq=self.late_mem, late_csr=self.late_mem)
-        m.submodules.mmu = mmu = Mmu()
+        m.submodules.mmu = mmu = Mmu(registered_pte=self.late_mem)
         m.submodules.pmp_i = pmp_i = PmpChecker(self.pmp_entries)
         m.submodules.pmp_d = pmp_d = PmpChecker(self.pmp_entries)
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])

@@ -150,10 +150,17 @@ class Mmu(wiring.Component):
     bus's ``abort``) and the walk ends in an access fault. ``done``
     pulses at the end: either the TLB now holds the translation or ``fault`` says why not
     (``fault_gpa``: the guest-physical address >> 2, for a guest-page fault).
+
+    ``registered_pte``: a table read's answer (the PTE and ``bus_err``) is registered
+    before the walker looks at it, a cycle more per level, so that a block RAM's output
+    is not on a path through the PTE checks into the walker's and the core's fault
+    registers (``late_mem`` harts: with four harts it was the board build's longest path,
+    26 of its 29 ns in wires between a RAM bank and a hart).
     """
 
-    def __init__(self, *, entries=4):
+    def __init__(self, *, entries=4, registered_pte=False):
         self.entries = entries
+        self.registered_pte = bool(registered_pte)
         super().__init__({
             "status": In(StatusLayout),
             "flush": In(1),
@@ -205,7 +212,12 @@ class Mmu(wiring.Component):
         g_pte = Signal(Pte)
 
         pte = Signal(Pte)
-        m.d.comb += pte.eq(self.bus_dat_r)
+        pte_err = Signal()
+        answer = [pte.eq(self.bus_dat_r), pte_err.eq(self.bus_err)]
+        if self.registered_pte:
+            m.d.sync += answer
+        else:
+            m.d.comb += answer
         is_leaf = pte.r | pte.x
         invalid = ~pte.v | (~pte.r & pte.w)
         s_mxr = st.mxr | (ctx.virt & st.vs_mxr)
@@ -272,10 +284,16 @@ class Mmu(wiring.Component):
                         finish(Fault.ACCESS)
                     with m.Elif(~self.bus_stall):
                         m.next = f"{stage}_WAIT"
-            with m.State("G_WAIT"):
+            if self.registered_pte:
+                # the answer arrives in *_WAIT and is looked at, registered, in *_CHECK
+                for stage in ("S", "G"):
+                    with m.State(f"{stage}_WAIT"):
+                        m.next = f"{stage}_CHECK"
+            check = "_CHECK" if self.registered_pte else "_WAIT"
+            with m.State("G" + check):
                 leaf_ok = (pte.u & pte.a & ~(g_level & (pte.ppn0 != 0))
                            & _allows(g_ctx, pte.r, pte.w, pte.x, pte.d, st.mxr))
-                with m.If(self.bus_err):
+                with m.If(pte_err):
                     finish(Fault.ACCESS)
                 with m.Elif(invalid | (is_leaf & ~leaf_ok) | (~is_leaf & ~g_level)):
                     finish(Fault.GUEST_PAGE)
@@ -296,12 +314,12 @@ class Mmu(wiring.Component):
                     m.next = "S_READ"
                 with m.Else():
                     m.next = "FILL"
-            with m.State("S_WAIT"):
+            with m.State("S" + check):
                 leaf_ok = (pte.a & ~(s_level & (pte.ppn0 != 0))
                            & _allows(ctx, pte.r, pte.w, pte.x, pte.d, s_mxr)
                            & _user_ok(ctx, pte.u, s_sum))
                 leaf_ppn = Mux(s_level, Cat(va[12:22], pte.ppn1), Cat(pte.ppn0, pte.ppn1))
-                with m.If(self.bus_err):
+                with m.If(pte_err):
                     finish(Fault.ACCESS)
                 with m.Elif(invalid | (is_leaf & ~leaf_ok) | (~is_leaf & ~s_level)):
                     finish(Fault.PAGE)
