@@ -535,9 +535,16 @@ class Core(wiring.Component):
         # An arbiter may refuse E's request this cycle: then E has done nothing and tries
         # again (every state change of a bus-using instruction below waits for `taken`).
         d_stall = Signal()
-        # (a withdrawn request is not waited for: E takes its access fault at once)
-        m.d.comb += d_stall.eq((dbus.cyc & ~dbus.abort & dbus.stall & ~mmu.busy)
-                               | (iobus.cyc & ~iobus.abort & iobus.stall))
+        if late:
+            # (a request PMP or PMA withdraws waits for the bus as any other does: the
+            # arbiters weigh it in their choice alike, and E finishes it once taken, W
+            # faulting; so the checks are on no path to E's finishing)
+            m.d.comb += d_stall.eq((dbus.cyc & dbus.stall & ~mmu.busy)
+                                   | (iobus.cyc & iobus.stall))
+        else:
+            # (a withdrawn request is not waited for: E takes its access fault at once)
+            m.d.comb += d_stall.eq((dbus.cyc & ~dbus.abort & dbus.stall & ~mmu.busy)
+                                   | (iobus.cyc & ~iobus.abort & iobus.stall))
         taken = ~d_stall
 
         # late_mem: a data access's fault, registered, taken the next cycle
@@ -605,7 +612,8 @@ class Core(wiring.Component):
                     finish(pc4, writes=True)
                 with m.Else():
                     if late:   # the reservation was lost: no write (see issue_ram)
-                        m.d.sync += io_wait.eq(0)
+                        with m.If(taken):
+                            m.d.sync += io_wait.eq(0)
                     finish(pc4, writes=True)
             with m.Elif(dec.lr):
                 access(0, 0b1111, 0)
