@@ -66,6 +66,19 @@ TEST_BEGIN
     csrw minstret, zero
     csrr s1, minstret
     CHECK(20, s1, 0)
+    /* a write to either half is made instead of counting its instruction: the low half
+     * stays as the write before left it */
+    csrw minstret, zero
+    csrw minstreth, zero
+    csrr s1, minstret
+    CHECK(26, s1, 0)
+    csrr s1, minstreth
+    CHECK(27, s1, 0)
+    /* the instruction just before a read is counted in what it reads */
+    csrw minstret, zero
+    nop
+    csrr s1, minstret
+    CHECK(28, s1, 1)
     csrr s1, instret
     csrr s2, cycle
     csrr s3, time

@@ -196,6 +196,15 @@ class CSRFile(wiring.Component):
         vsepc, vscause, vstval, vsatp = reg("vsepc"), reg("vscause"), reg("vstval"), reg("vsatp")
         vstimecmp = reg("vstimecmp", 64, init=2**64 - 1)
 
+        counted = Signal()               # an instruction that retired is counted now
+        instret = Signal(64)             # minstret as a CSR instruction in E reads it
+        writes_instret = self.write & ((waddr == Csr.MINSTRET) | (waddr == Csr.MINSTRETH))
+        if self.late_csr:
+            m.d.sync += counted.eq(self.retire & ~writes_instret)
+            m.d.comb += instret.eq(Mux(counted & ~mcountinhibit[2], minstret + 1, minstret))
+        else:
+            m.d.comb += [counted.eq(self.retire & ~writes_instret), instret.eq(minstret)]
+
         mpp = mstatus[MPP:MPP + 2]
         time = self.mtime
         vtime = Signal(64)
@@ -239,11 +248,11 @@ class CSRFile(wiring.Component):
             Csr.MSCRATCH: mscratch, Csr.MEPC: mepc, Csr.MCAUSE: mcause, Csr.MTVAL: mtval,
             Csr.MIP: mip,
             Csr.MCYCLE: mcycle[:32], Csr.MCYCLEH: mcycle[32:],
-            Csr.MINSTRET: minstret[:32], Csr.MINSTRETH: minstret[32:],
+            Csr.MINSTRET: instret[:32], Csr.MINSTRETH: instret[32:],
             Csr.CYCLE: mcycle[:32], Csr.CYCLEH: mcycle[32:],
             Csr.TIME: Mux(virt, vtime[:32], time[:32]),
             Csr.TIMEH: Mux(virt, vtime[32:], time[32:]),
-            Csr.INSTRET: minstret[:32], Csr.INSTRETH: minstret[32:],
+            Csr.INSTRET: instret[:32], Csr.INSTRETH: instret[32:],
             Csr.MVENDORID: 0, Csr.MARCHID: 0, Csr.MIMPID: 0,
             Csr.MHARTID: self.hartid, Csr.MCONFIGPTR: 0,
             Csr.MPARTITION: partition.value,
@@ -341,7 +350,13 @@ class CSRFile(wiring.Component):
         # --- counters ----------------------------------------------------------------------
         with m.If(~mcountinhibit[0]):
             m.d.sync += mcycle.eq(mcycle + 1)
-        with m.If(self.retire & ~mcountinhibit[2]):
+        # An instruction that writes minstret or minstreth is not counted: the write is made
+        # instead (the Zicsr chapter: the value written is what the next instruction reads).
+        # late_csr: an instruction is counted a cycle after it leaves E, from a register, so
+        # that E's decision to finish ends there instead of at the 64-bit counter; a read in
+        # that cycle (a CSR instruction spends one in E before its answer) sees the count
+        # with it (``instret``).
+        with m.If(counted & ~mcountinhibit[2]):
             m.d.sync += minstret.eq(minstret + 1)
         with m.Elif(self.unretire & ~mcountinhibit[2]):
             # counted when it left E, it faulted in W after all
