@@ -59,10 +59,15 @@ class PLIC(wiring.Component):
         nothing. ``None``: all 31.
 
     late : bool
-        Register the notifications: a context's ``eip`` follows its best candidate a
-        cycle later, so that the comparison tree ends at a register instead of going on
-        into the harts' interrupt logic (a board build's, ``late_mem``). A claim still
-        reads the candidate of its own cycle.
+        Register each context's best candidate and notification: ``eip`` follows the
+        candidate a cycle later, and a claim answers with (and clears the pending bit of)
+        the candidate registered the cycle before, so that the comparison tree ends at
+        registers instead of going on into the harts' interrupt logic and through a
+        claim into the pending bits (a board build's, ``late_mem``). Exact when requests
+        come at most every other cycle, as a registered arbiter
+        (:class:`~zerovisor.rtl.bus.wishbone.Arbiter`) passes them: every effect of the
+        request before is then in the candidate, and only a source that became pending
+        in the cycle just before a claim is not yet seen by it.
 
     ``irq`` holds the source lines (bit ``i`` is source ID ``i``; bit 0 is unused) and
     ``eip`` one notification per context.
@@ -124,7 +129,11 @@ class PLIC(wiring.Component):
             ident, prio = cands[0]
             ok = Signal(name=f"notify{c}")
             best = Signal(5, name=f"best{c}")
-            m.d.comb += [ok.eq(prio > threshold[c]), best.eq(Mux(ok, ident, 0))]
+            m.d.comb += ok.eq(prio > threshold[c])
+            if self.late:
+                m.d.sync += best.eq(Mux(ok, ident, 0))
+            else:
+                m.d.comb += best.eq(Mux(ok, ident, 0))
             best_id[c] = best
             best_ok[c] = ok
         notify = Cat(best_ok.get(c, Const(0, 1)) for c in range(self.contexts))
