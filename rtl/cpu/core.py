@@ -534,17 +534,13 @@ class Core(wiring.Component):
         m.d.comb += w_fault.eq(w_valid & ((w_mem & w_err) | w_refused))
         # An arbiter may refuse E's request this cycle: then E has done nothing and tries
         # again (every state change of a bus-using instruction below waits for `taken`).
+        # (a withdrawn request is not waited for: E takes its access fault at once; late_mem:
+        # one PMP or PMA withdraws waits for the bus as any other does, the arbiters weighing
+        # it alike, and E finishes it once taken, W faulting, so that the checks are on no
+        # path to E's finishing)
         d_stall = Signal()
-        if late:
-            # (a request PMP or PMA withdraws waits for the bus as any other does: the
-            # arbiters weigh it in their choice alike, and E finishes it once taken, W
-            # faulting; so the checks are on no path to E's finishing)
-            m.d.comb += d_stall.eq((dbus.cyc & dbus.stall & ~mmu.busy)
-                                   | (iobus.cyc & iobus.stall))
-        else:
-            # (a withdrawn request is not waited for: E takes its access fault at once)
-            m.d.comb += d_stall.eq((dbus.cyc & ~dbus.abort & dbus.stall & ~mmu.busy)
-                                   | (iobus.cyc & ~iobus.abort & iobus.stall))
+        m.d.comb += d_stall.eq((dbus.cyc & (late | ~dbus.abort) & dbus.stall & ~mmu.busy)
+                               | (iobus.cyc & (late | ~iobus.abort) & iobus.stall))
         taken = ~d_stall
 
         # late_mem: a data access's fault, registered, taken the next cycle
