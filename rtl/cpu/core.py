@@ -948,8 +948,11 @@ class Core(wiring.Component):
                          far.eq(guess_far)]
         with m.Elif(stepped):
             m.d.sync += [fetch_pc.eq(fetch_pc + 4), far.eq(0)]
-        with m.Elif(issue & ~fetch_ready & (in_flight == 0) & ~w_valid & ~mmu.busy
-                    & ~redirect & ~trapping):
+        # A fetch walk starts with nothing in flight, so no answer arrives to be guessed
+        # from, and not while a walk's fault waits to be handed on (which steps F): neither
+        # the block RAM's answer nor the guess is on the path to the walker's registers.
+        with m.If(issue & ~fetch_ready & ~ifault & (in_flight == 0) & ~w_valid & ~mmu.busy
+                  & ~redirect & ~trapping):
             m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
         # The queue: E's finished instruction leaves, the answer arriving joins behind
         # the rest; a redirect empties it (dropping an answer on the way: only the valid
@@ -991,7 +994,9 @@ class Core(wiring.Component):
         walk_fault = mmu.done & (mmu.fault != Fault.NONE)
         with m.If(walk_fault & walk_fetch):
             m.d.sync += [ifault.eq(1), ifault_code.eq(mmu.fault), ifault_gpa.eq(mmu.fault_gpa)]
-        with m.Elif(redirect | guess | (issue & ifault & taken)):
+        # (a fetch walk's fault is set with nothing in flight and F stopped, so no guess is
+        # made while it waits: the answer is not on the path to its enable)
+        with m.Elif(redirect | (issue & ifault & taken)):
             m.d.sync += ifault.eq(0)
         with m.If(walk_fault & ~walk_fetch):
             m.d.sync += [dfault.eq(1), dfault_code.eq(mmu.fault), dfault_gpa.eq(mmu.fault_gpa)]
