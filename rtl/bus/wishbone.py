@@ -145,17 +145,18 @@ class Decoder(wiring.Component):
             m.d.sync += was_hit.eq(bus.cyc & hit & ~sub.stall)
             answering.append((was_hit, sub))
             hit_any = hit_any | hit
-        for was_hit, sub in answering:
-            with m.If(was_hit):
-                m.d.comb += [
-                    bus.dat_r.eq(sub.dat_r),
-                    bus.ack.eq(sub.ack),
-                    bus.err.eq(sub.err),
-                ]
+        # At most one window answers (the windows do not overlap), so the answer is an OR
+        # of each window's, gated by whether it was hit: a flat AND-OR rather than a
+        # priority chain of multiplexers, on the path from the block RAM's answer to the
+        # instruction's predecode.
         miss_err = Signal()
         m.d.sync += miss_err.eq(bus.cyc & ~bus.abort & ~hit_any)
-        with m.If(miss_err):
-            m.d.comb += bus.err.eq(1)
+        dat_r, ack, err = 0, 0, miss_err
+        for was_hit, sub in answering:
+            dat_r = dat_r | (sub.dat_r & was_hit.replicate(32))
+            ack = ack | (sub.ack & was_hit)
+            err = err | (sub.err & was_hit)
+        m.d.comb += [bus.dat_r.eq(dat_r), bus.ack.eq(ack), bus.err.eq(err)]
         return m
 
 
