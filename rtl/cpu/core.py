@@ -200,6 +200,7 @@ class Core(wiring.Component):
 
         # --- F: fetch --------------------------------------------------------------------
         fetch_pc = Signal(32, init=self.reset_addr)
+        f_pc = Signal(32)          # where F fetches this cycle: fetch_pc, or a guess's target
         pend = Signal()            # a fetch answer (or a fetch fault) arrives this cycle
         pend_pc = Signal(32)
         pend_fault = Signal()
@@ -221,11 +222,11 @@ class Core(wiring.Component):
         ifault_gpa = Signal(32)
 
         m.d.comb += [
-            mmu.i_vaddr.eq(fetch_pc), mmu.i_ctx.kind.eq(Access.FETCH),
+            mmu.i_vaddr.eq(f_pc), mmu.i_ctx.kind.eq(Access.FETCH),
             mmu.i_ctx.user.eq(priv == Priv.U), mmu.i_ctx.virt.eq(csr.virt),
             mmu.i_ctx.machine.eq(priv == Priv.M),
         ]
-        fetch_paddr = Mux(mmu.i_on, mmu.i_paddr, fetch_pc)
+        fetch_paddr = Mux(mmu.i_on, mmu.i_paddr, f_pc)
         fetch_ready = ~mmu.i_on | mmu.i_hit          # the translation is at hand
         fetch_tlb_fault = mmu.i_on & (mmu.i_fault != Fault.NONE)
         m.d.comb += [
@@ -888,7 +889,22 @@ class Core(wiring.Component):
         m.d.comb += guess.eq(pend & ~answer_fault & (is_jal | (is_branch & word[31]))
                              & ~Mux(is_jal, j_imm[1], b_imm[1]))
         far = Signal()             # fetching continues on another page: wait as for one
-        new_page = (fetch_pc[2:12] == 0) | far
+        if late:
+            # The guess is registered with its target, and F fetches from the target in
+            # the next cycle as though fetch_pc held it (which it then does, unless F
+            # steps past it): the same cycles as writing fetch_pc at once, but the block
+            # RAM's answer ends at three registers instead of being the select of
+            # fetch_pc's 32 multiplexers. (a redirect in the guess's cycle wins over it)
+            guessed = Signal()
+            guessed_to = Signal(32)
+            guessed_new = Signal()     # the target starts a page or is on another one
+            m.d.sync += [guessed.eq(guess & ~redirect), guessed_to.eq(guess_target),
+                         guessed_new.eq(guess_far | (guess_target[2:12] == 0))]
+            m.d.comb += f_pc.eq(Mux(guessed, guessed_to, fetch_pc))
+            new_page = Mux(guessed, guessed_new, (fetch_pc[2:12] == 0) | far)
+        else:
+            m.d.comb += f_pc.eq(fetch_pc)
+            new_page = (fetch_pc[2:12] == 0) | far
         stopped = Signal()         # a fetch faulted; nothing more until a redirect
         fetch_faults = pend & answer_fault
         with m.If(redirect):
@@ -925,7 +941,7 @@ class Core(wiring.Component):
             # (the request's fields follow F's whenever it steps; only valid looks at a
             # redirect, which keeps E's branch decision off the fields' enables)
             with m.If(stepped):
-                m.d.sync += [req.eq(made), req_vpc.eq(fetch_pc)]
+                m.d.sync += [req.eq(made), req_vpc.eq(f_pc)]
             with m.If(redirect | guess | fetch_faults):
                 m.d.sync += req.valid.eq(0)
             with m.Elif(~stepped & leaves):
@@ -935,7 +951,7 @@ class Core(wiring.Component):
             m.d.comb += [ibus.cyc.eq(fetch_req & fetch_ok), ibus.adr.eq(fetch_paddr[2:32])]
             taken = 1
             leaves = stepped = (issue & ifault) | (fetch_req & ~(ibus.cyc & ibus.stall))
-            arrives, arrives_pc = made, fetch_pc
+            arrives, arrives_pc = made, f_pc
         # the request that left for the bus (or faulted) is answered in the next cycle
         m.d.sync += pend.eq(leaves & ~(redirect | guess | fetch_faults))
         with m.If(leaves):
@@ -943,11 +959,16 @@ class Core(wiring.Component):
                          pend_code.eq(arrives.code), pend_gpa.eq(arrives.gpa)]
         with m.If(redirect):
             m.d.sync += [fetch_pc.eq(redirect_to), far.eq(0)]
-        with m.Elif(guess):
-            m.d.sync += [fetch_pc.eq(guess_target),
-                         far.eq(guess_far)]
-        with m.Elif(stepped):
-            m.d.sync += [fetch_pc.eq(fetch_pc + 4), far.eq(0)]
+        if late:
+            with m.Elif(stepped):
+                m.d.sync += [fetch_pc.eq(f_pc + 4), far.eq(0)]
+            with m.Elif(guessed):
+                m.d.sync += [fetch_pc.eq(guessed_to), far.eq(guessed_new)]
+        else:
+            with m.Elif(guess):
+                m.d.sync += [fetch_pc.eq(guess_target), far.eq(guess_far)]
+            with m.Elif(stepped):
+                m.d.sync += [fetch_pc.eq(fetch_pc + 4), far.eq(0)]
         # A fetch walk starts with nothing in flight, so no answer arrives to be guessed
         # from, and not while a walk's fault waits to be handed on (which steps F): neither
         # the block RAM's answer nor the guess is on the path to the walker's registers.
