@@ -210,9 +210,10 @@ class Core(wiring.Component):
         # The fetch queue: fetched instructions, oldest first, registered as they arrive;
         # queue[0] is E's instruction. Only a redirect empties it.
         # With late_mem a fetch leaves for the bus a cycle after F translated and checked it
-        # (see the F and E hand-over), so the queue holds one more.
+        # (see the F and E hand-over), and its answer is registered before anything looks
+        # at it, so the queue holds two more.
         late = self.late_mem
-        depth = QUEUE_DEPTH + late
+        depth = QUEUE_DEPTH + 2 * late
         queue = [Signal(Fetched, name=f"queue{i}") for i in range(depth)]
         qfault_code = Signal(2)    # the fault in the queue (there is one at most): its kind
         qfault_gpa = Signal(32)    # ... and guest-physical address
@@ -865,15 +866,39 @@ class Core(wiring.Component):
             req_vpc = Signal(32)       # the fetch's own (virtual) address
         req_valid = req.valid if late else Const(0, 1)
         req_fault = req.fault if late else Const(0, 1)
+        # With late_mem the answer is registered as it arrives (``got``), and predicted,
+        # predecoded and queued from those registers in the next cycle: the block RAM's
+        # answer, which crosses the device from a bank to a hart (the four-hart SoC's
+        # critical path: 10 of its 24 ns were the two wires from a bank to another hart),
+        # ends there. Every redirect and every guessed jump costs a cycle more. Whether a
+        # fetch faulted on the bus is still seen as it is answered (``fetch_faults``):
+        # nothing goes to the bus after it.
+        if late:
+            got = Signal()             # a fetch's answer (or fault), registered
+            got_word = Signal(32)
+            got_err = Signal()
+            got_pc = Signal(32)
+            got_fault = Signal()       # ... faulted before the bus (pend_fault)
+            got_code = Signal(2)
+            got_gpa = Signal(32)
+            m.d.sync += [got_word.eq(ibus.dat_r), got_err.eq(ibus.err), got_pc.eq(pend_pc),
+                         got_fault.eq(pend_fault), got_code.eq(pend_code),
+                         got_gpa.eq(pend_gpa)]
+            a_valid, word, a_pc = got, got_word, got_pc
+            a_pfault, a_code, a_gpa = got_fault, got_code, got_gpa
+            answer_fault = got_fault | got_err     # the arriving fetch faulted
+        else:
+            a_valid, word, a_pc = pend, ibus.dat_r, pend_pc
+            a_pfault, a_code, a_gpa = pend_fault, pend_code, pend_gpa
+            answer_fault = pend_fault | ibus.err
         in_flight = Signal(range(depth + 3))
-        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend + req_valid)
+        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend + req_valid
+                                 + (got if late else 0))
         # Static prediction: a JAL or a backward branch arriving from the bus sends
         # fetching to its target at once (the sequential fetch issued meanwhile is
         # dropped), so that when E finds it taken, as loops mostly are, it costs one
         # bubble instead of two; E redirects when the guess was wrong. A target on
         # another page waits like a sequential fetch into a new page.
-        word = ibus.dat_r
-        answer_fault = pend_fault | ibus.err      # the arriving fetch faulted
         is_jal = word[0:7] == 0b1101111
         is_branch = word[0:7] == 0b1100011
         # (both kinds' targets are summed and one chosen after the sums, so that telling a
@@ -882,11 +907,11 @@ class Core(wiring.Component):
         j_imm = Cat(Const(0, 1), word[21:31], word[20], word[12:20], word[31].replicate(12))
         b_imm = Cat(Const(0, 1), word[8:12], word[25:31], word[7], word[31].replicate(20))
         guess_target = Signal(32)
-        m.d.comb += guess_target.eq(Mux(is_jal, pend_pc + j_imm, pend_pc + b_imm))
-        guess_far = Mux(is_jal, crosses_page(m, pend_pc, j_imm),
-                        crosses_page(m, pend_pc, b_imm))
+        m.d.comb += guess_target.eq(Mux(is_jal, a_pc + j_imm, a_pc + b_imm))
+        guess_far = Mux(is_jal, crosses_page(m, a_pc, j_imm),
+                        crosses_page(m, a_pc, b_imm))
         guess = Signal()
-        m.d.comb += guess.eq(pend & ~answer_fault & (is_jal | (is_branch & word[31]))
+        m.d.comb += guess.eq(a_valid & ~answer_fault & (is_jal | (is_branch & word[31]))
                              & ~Mux(is_jal, j_imm[1], b_imm[1]))
         far = Signal()             # fetching continues on another page: wait as for one
         if late:
@@ -906,10 +931,10 @@ class Core(wiring.Component):
             m.d.comb += f_pc.eq(fetch_pc)
             new_page = (fetch_pc[2:12] == 0) | far
         stopped = Signal()         # a fetch faulted; nothing more until a redirect
-        fetch_faults = pend & answer_fault
+        fetch_faults = pend & (pend_fault | ibus.err)   # the fetch answered now faulted
         with m.If(redirect):
             m.d.sync += stopped.eq(0)
-        with m.Elif(fetch_faults):
+        with m.Elif(fetch_faults & ~guess):    # (late_mem: not behind a guessed jump)
             m.d.sync += stopped.eq(1)
         # (nor in a cycle that redirects: late_mem's registered redirect follows an
         # instruction that has left E, and the queue may be empty while fetch_pc, not yet
@@ -954,6 +979,8 @@ class Core(wiring.Component):
             arrives, arrives_pc = made, f_pc
         # the request that left for the bus (or faulted) is answered in the next cycle
         m.d.sync += pend.eq(leaves & ~(redirect | guess | fetch_faults))
+        if late:
+            m.d.sync += got.eq(pend & ~(redirect | guess))
         with m.If(leaves):
             m.d.sync += [pend_pc.eq(arrives_pc), pend_fault.eq(arrives.fault),
                          pend_code.eq(arrives.code), pend_gpa.eq(arrives.gpa)]
@@ -981,13 +1008,13 @@ class Core(wiring.Component):
         # every entry's fields).
         arriving = Signal(Fetched)
         m.d.comb += [
-            arriving.valid.eq(pend), arriving.insn.eq(word), arriving.pc.eq(pend_pc),
+            arriving.valid.eq(a_valid), arriving.insn.eq(word), arriving.pc.eq(a_pc),
             arriving.fault.eq(answer_fault),
             arriving.predicted.eq(guess),
         ]
-        with m.If(fetch_faults):
-            m.d.sync += [qfault_code.eq(Mux(pend_fault, pend_code, Fault.ACCESS)),
-                         qfault_gpa.eq(pend_gpa)]
+        with m.If(a_valid & answer_fault):
+            m.d.sync += [qfault_code.eq(Mux(a_pfault, a_code, Fault.ACCESS)),
+                         qfault_gpa.eq(a_gpa)]
         m.d.comb += [getattr(arriving, k).eq(v) for k, v in predecode(word).items()]
         kept = [Signal(Fetched, name=f"kept{i}") for i in range(depth)]
         with m.If(e_done):
