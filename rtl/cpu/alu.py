@@ -28,10 +28,15 @@ class ALU(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         a, b = self.a, self.b
+        # The comparisons in two halves, each its own 16-bit carry chain, joined by the
+        # upper halves' equality: half the carry chain's length on the branch's path from
+        # the operands into E's redirect (one chain of 32 took 5.2 of its 19.4 ns).
+        hi_eq = a[16:] == b[16:]
+        lo_ltu = a[:16] < b[:16]
         m.d.comb += [
-            self.eq.eq(a == b),
-            self.lt.eq(a.as_signed() < b.as_signed()),
-            self.ltu.eq(a < b),
+            self.eq.eq(hi_eq & (a[:16] == b[:16])),
+            self.lt.eq((a[16:].as_signed() < b[16:].as_signed()) | (hi_eq & lo_ltu)),
+            self.ltu.eq((a[16:] < b[16:]) | (hi_eq & lo_ltu)),
         ]
         shamt = b[0:5]
         with m.Switch(self.op):

@@ -5,6 +5,7 @@ import random
 from amaranth import Module, Signal
 from amaranth.sim import Simulator
 
+from zerovisor.rtl.cpu.alu import ALU
 from zerovisor.rtl.cpu.core import crosses_page
 
 
@@ -32,5 +33,33 @@ def test_a_page_crossing_is_told_from_the_low_carry_and_the_offsets_upper_bits()
             assert ctx.get(far) == expected, (hex(p), o)
 
     sim = Simulator(m)
+    sim.add_testbench(body)
+    sim.run()
+
+
+def test_the_alus_comparisons_in_two_halves_agree_with_whole_words():
+    """eq, lt and ltu, built from 16-bit halves, against Python's comparisons: random
+    words, words whose upper halves are equal, and the signed and unsigned extremes."""
+    alu = ALU()
+    rng = random.Random(2)
+    extremes = [0, 1, 0x7FFF, 0x8000, 0xFFFF, 0x1_0000, 0x7FFF_FFFF, 0x8000_0000,
+                0xFFFF_FFFF, 0x8000_FFFF, 0x7FFF_0000]
+    cases = [(a, b) for a in extremes for b in extremes]
+    for _ in range(2000):
+        a = rng.randrange(1 << 32)
+        b = rng.choice((rng.randrange(1 << 32), (a & 0xFFFF_0000) | rng.randrange(1 << 16)))
+        cases.append((a, b))
+
+    def signed(v):
+        return v - (1 << 32) if v >> 31 else v
+
+    async def body(ctx):
+        for a, b in cases:
+            ctx.set(alu.a, a)
+            ctx.set(alu.b, b)
+            got = (ctx.get(alu.eq), ctx.get(alu.lt), ctx.get(alu.ltu))
+            assert got == (a == b, signed(a) < signed(b), a < b), (hex(a), hex(b))
+
+    sim = Simulator(alu)
     sim.add_testbench(body)
     sim.run()
