@@ -153,13 +153,30 @@ class Checker(wiring.Component):
         # logic of the placed SoC. The memory does not reset; a bit per word says whether
         # it was written since reset, and a word that was not reads as zero, as the entry
         # it copies does.
-        offset = Cat(Const(0, 2), cfg.adr)
-        write = cfg.cyc & cfg.we & (cfg.sel == 0b1111)
+        # A write is registered as it is taken and made in the next cycle, from the
+        # registers (``w_*``), in which the port stalls any request: the checker's
+        # decision in front of the partition control block and its decoder are not on the
+        # path into the entries' enables. (Behind a registered arbiter, as on the boards,
+        # no request comes in that cycle anyway.)
         words = 4 * self.entries                      # base, mask, perm and a hole
-        in_table = (cfg.adr >= ENTRY_BASE // 4) & (cfg.adr < ENTRY_BASE // 4 + words)
-        index = Signal(range(words))
-        m.d.comb += index.eq(cfg.adr - ENTRY_BASE // 4)
+
+        def decode(adr):
+            in_table = (adr >= ENTRY_BASE // 4) & (adr < ENTRY_BASE // 4 + words)
+            index = Signal(range(words))
+            m.d.comb += index.eq(adr - ENTRY_BASE // 4)
+            return Cat(Const(0, 2), adr), in_table, index
+
+        w_do = Signal()
+        w_adr = Signal.like(cfg.adr)
+        w_dat = Signal(32)
+        m.d.comb += cfg.stall.eq(w_do)
+        m.d.sync += [w_do.eq(cfg.cyc & cfg.we & (cfg.sel == 0b1111) & ~w_do),
+                     w_adr.eq(cfg.adr), w_dat.eq(cfg.dat_w)]
+        offset, in_table, index = decode(cfg.adr)
+        w_offset, w_in_table, w_index = decode(w_adr)
         row, word = index[2:], index[0:2]
+        w_row, w_word = w_index[2:], w_index[0:2]
+        table_write = w_do & w_in_table & ~self.locked
         valid = Signal(words)
         copies = []
         # one memory per word of an entry, as deep as the table: each fits the FPGA's
@@ -170,13 +187,13 @@ class Checker(wiring.Component):
             copy_w = copy.write_port()
             copy_r = copy.read_port(domain="comb")
             m.d.comb += [
-                copy_w.addr.eq(row), copy_r.addr.eq(row),
-                copy_w.en.eq(Mux(write & in_table & ~self.locked & (word == w), ~0, 0)),
-                copy_w.data.eq(cfg.dat_w & (0xFF07 if w == 2 else ~0)),
+                copy_w.addr.eq(w_row), copy_r.addr.eq(row),
+                copy_w.en.eq(Mux(table_write & (w_word == w), ~0, 0)),
+                copy_w.data.eq(w_dat & (0xFF07 if w == 2 else ~0)),
             ]
             copies.append(copy_r.data)
-        with m.If(write & in_table & ~self.locked & (word != 3)):
-            m.d.sync += valid.bit_select(index, 1).eq(1)
+        with m.If(table_write & (w_word != 3)):
+            m.d.sync += valid.bit_select(w_index, 1).eq(1)
 
         read = Signal(32)
         with m.Switch(offset):
@@ -193,26 +210,26 @@ class Checker(wiring.Component):
                 for w in range(3):
                     with m.Case(w):
                         m.d.comb += read.eq(copies[w])
-        m.d.sync += [cfg.ack.eq(cfg.cyc), cfg.dat_r.eq(read)]
+        m.d.sync += [cfg.ack.eq(cfg.cyc & ~w_do), cfg.dat_r.eq(read)]
 
-        with m.If(write):
-            with m.Switch(offset):
+        with m.If(w_do):
+            with m.Switch(w_offset):
                 with m.Case(CHECKER_REGS.offset("CTRL")):
-                    with m.If(cfg.dat_w[0]):
+                    with m.If(w_dat[0]):
                         m.d.sync += self.locked.eq(1)
                 with m.Case(CHECKER_REGS.offset("VACK")):
-                    with m.If(cfg.dat_w[0] & ~violation):
+                    with m.If(w_dat[0] & ~violation):
                         m.d.sync += self.irq.eq(0)
                 for i, entry in enumerate(self.table):
                     at = ENTRY_BASE + ENTRY_STRIDE * i
                     with m.Case(at):
                         with m.If(~self.locked):
-                            m.d.sync += entry.base.eq(cfg.dat_w)
+                            m.d.sync += entry.base.eq(w_dat)
                     with m.Case(at + 4):
                         with m.If(~self.locked):
-                            m.d.sync += entry.mask.eq(cfg.dat_w)
+                            m.d.sync += entry.mask.eq(w_dat)
                     with m.Case(at + 8):
                         with m.If(~self.locked):
-                            m.d.sync += [entry.perm.eq(cfg.dat_w[0:3]),
-                                         entry.parts.eq(cfg.dat_w[8:16])]
+                            m.d.sync += [entry.perm.eq(w_dat[0:3]),
+                                         entry.parts.eq(w_dat[8:16])]
         return m

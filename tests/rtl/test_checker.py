@@ -180,3 +180,29 @@ def test_an_aborted_access_reaches_nothing_and_is_not_logged():
             await bus_read(ctx, dut.bus, 0x0)
         assert await cfg_read(ctx, dut, "VCOUNT") == 1
     run(tb)
+
+
+def test_a_configuration_request_right_after_a_write_waits_and_reads_the_written_value():
+    """A write is made a cycle after it is taken: a request in that cycle is stalled and,
+    asked again, answered with what the write left (back to back, as two harts behind an
+    arbiter that does not register its requests could ask)."""
+    async def tb(ctx, dut, reached):
+        offset = ENTRY_BASE + 4                       # entry 0's MASK
+        ctx.set(dut.cfg.cyc, 1)
+        ctx.set(dut.cfg.we, 1)
+        ctx.set(dut.cfg.sel, 0b1111)
+        ctx.set(dut.cfg.adr, offset >> 2)
+        ctx.set(dut.cfg.dat_w, 0xFFFF_F000)
+        assert not ctx.get(dut.cfg.stall)
+        await ctx.tick()
+        ctx.set(dut.cfg.we, 0)                        # the read, in the very next cycle
+        assert ctx.get(dut.cfg.stall)
+        await ctx.tick()
+        assert not ctx.get(dut.cfg.ack)               # (stalled: no answer)
+        assert not ctx.get(dut.cfg.stall)
+        await ctx.tick()
+        ctx.set(dut.cfg.cyc, 0)
+        assert ctx.get(dut.cfg.ack)
+        assert ctx.get(dut.cfg.dat_r) == 0xFFFF_F000
+        assert ctx.get(dut.table[0].mask) == 0xFFFF_F000
+    run(tb)
