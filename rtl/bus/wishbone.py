@@ -8,7 +8,8 @@ same cycle, the request is taken: the subordinate answers exactly one cycle late
 and takes effect (writes, read side effects) in the request's cycle. An initiator may
 therefore issue a request every cycle, which is what lets the pipelined core fetch one
 instruction per cycle from block RAM. A stalled request has no effect and no answer; the
-initiator asks again. Only arbiters stall: devices take every request they see.
+initiator asks again. Only arbiters stall, and a partition checker's configuration port in
+the cycle after a write (which it makes then): devices take every request they see.
 
 ``lock`` on a taken request keeps the arbiter it went through for the same initiator in
 the next cycle, and for as long after as the initiator raises ``lock`` without a request:

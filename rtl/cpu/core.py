@@ -120,10 +120,13 @@ class Core(wiring.Component):
         step, ``xl``), so that the adder and the TLB are in different cycles. Fetches
         too leave from registers: F translates and checks the fetch address and
         registers the request, which goes to the bus a cycle
-        later (the fetch queue holds one more instruction), so that the instruction TLB
+        later, so that the instruction TLB
         and PMP end at registers instead of going on through the fetch arbiter and the
-        partition checker; every redirect costs a cycle more. And a redirect E decides is
-        registered and made the next cycle (E starts nothing in it), so that the branch
+        partition checker; and the answer is registered as it arrives, so that the block
+        RAM's answer ends at a register before the prediction and predecoding look at it
+        (the fetch queue holds two more); every redirect costs two cycles more. And a
+        redirect E decides is registered and made the next cycle (E starts nothing in
+        it), so that the branch
         comparison ends at a register instead of every fetch register's enable: a
         redirect from E (a JALR, a wrongly predicted branch, an xRET, a fence) costs one
         more again. A CSR instruction waits a cycle in E for the CSR file to answer from
