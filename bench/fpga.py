@@ -102,12 +102,12 @@ def deepest(folder):
             "deepest_to": path[-1] if path else None}
 
 
-def place_and_route(board, name, clock_hz, folder, console, late_mem):
+def place_and_route(board, name, clock_hz, folder, console, late_mem, seed=None):
     from zerovisor.boards.report import summarize, worst_clock
     from zerovisor.cli import _run_fpga_build
     report, _ = _run_fpga_build(board.make_platform(),
                                 board_top(board, name, clock_hz, folder, late_mem), folder, board,
-                                console, synthesized=True)
+                                console, synthesized=True, seed=seed)
     summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
     clock = worst_clock(summary) or {}
     return {"placed": {k: v["used"] for k, v in summary["utilization"].items()},
@@ -166,6 +166,8 @@ def main():
     parser.add_argument("--late-mem", action=argparse.BooleanOptionalAction, default=True,
                         help="harts with every data access registered a cycle after E, as "
                         "zerovisor build makes them (default); --no-late-mem: as simulated")
+    parser.add_argument("--seed", type=int, metavar="N",
+                        help="nextpnr's placement seed (default: its own); kept in the entry")
     parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "fpga-bench")
     parser.add_argument("--record-report", nargs="+", type=Path, metavar="REPORT.json",
                         help="build nothing: keep these reports of `zerovisor build` (one "
@@ -197,7 +199,9 @@ def main():
                  "synthesis_seconds": round(time.monotonic() - start), **deepest(folder)}
         if args.place_and_route:
             entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console,
-                                     args.late_mem)
+                                     args.late_mem, args.seed)
+            if args.seed is not None:
+                entry["seed"] = args.seed
         console.print(json.dumps(entry))
 
         def keep(record, name=name, entry=entry):

@@ -117,6 +117,10 @@ def _parser():
                        help="load the bitstream with openFPGALoader afterwards")
     build.add_argument("--out", metavar="DIR", type=Path, default=Path("build"),
                        help="where to build (default: build/)")
+    build.add_argument("--seed", type=_seed, metavar="N",
+                       help="nextpnr's seed for placement (default: nextpnr's own, 1). "
+                       "Placements from different seeds reach clocks several MHz apart: "
+                       "a design that misses its clock narrowly may meet it with another")
 
     sim = sub.add_parser("sim", help="boot a partition layout in simulation",
                          description=SIM_HELP,
@@ -228,6 +232,7 @@ def _at_least(minimum):
 
 _positive_int = _at_least(1)
 _cycle = _at_least(0)
+_seed = _at_least(0)
 
 
 def _trace_window_options(parser):
@@ -455,9 +460,12 @@ def _build(args, console):
     if short:
         raise ZerovisorError(f"{args.layout} does not fit the {board.name}: {short}")
     top = BoardTop.of_system(board, system)
-    report, products = _run_fpga_build(platform, top, folder, board, console)
+    report, products = _run_fpga_build(platform, top, folder, board, console,
+                                       seed=args.seed)
     summary = summarize(report, board=board.name, layout=str(args.layout),
                         clock_hz=plan.soc.clock)
+    if args.seed is not None:
+        summary["seed"] = args.seed
     _print_fpga_report(summary, console)
     (folder / "report.json").write_text(json.dumps(summary, indent=1) + "\n")
     console.print(f"bitstream: {folder / 'zerovisor.bit'}\nreport: "
@@ -498,12 +506,13 @@ def timing_problem(summary, layout, program=False):
             f"at most {int(slowest)}MHz")
 
 
-def _run_fpga_build(platform, top, folder, board, console, *, synthesized=False):
+def _run_fpga_build(platform, top, folder, board, console, *, synthesized=False,
+                    seed=None):
     """Synthesis, place and route and packing, with the step and the time shown;
     ``(nextpnr's JSON report, the build products)``, or a :class:`ZerovisorError` saying
     why not. ``synthesized``: ``folder`` already holds the netlist yosys made of this very
     design (``bench/fpga.py`` synthesizes first to count cells), so yosys is not run
-    again."""
+    again. ``seed``: nextpnr's placement seed, if not its own."""
     import subprocess
     import threading
     import time
@@ -516,11 +525,12 @@ def _run_fpga_build(platform, top, folder, board, console, *, synthesized=False)
     if synthesized:
         env["YOSYS"] = "true"      # the build script's first step, made a no-op
     failure, products = [], []
+    nextpnr_opts = NEXTPNR_OPTS + ("" if seed is None else f" --seed {seed}")
 
     def work():
         try:
             plan = platform.build(top, name="zerovisor", do_build=False,
-                                  nextpnr_opts=NEXTPNR_OPTS, **SYNTH_OVERRIDES)
+                                  nextpnr_opts=nextpnr_opts, **SYNTH_OVERRIDES)
             products.append(plan.execute_local(str(folder), env=env))
         except subprocess.CalledProcessError as exc:
             failure.append(exc)

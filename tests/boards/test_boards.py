@@ -225,6 +225,30 @@ def test_place_and_route_can_go_on_from_an_existing_netlist(tmp_path):
     assert seen[0] == "true" and seen[1] != "true"
 
 
+def test_a_seed_is_handed_to_nextpnr_and_a_bad_one_refused(tmp_path, zerovisor):
+    from rich.console import Console
+
+    from zerovisor.cli import _run_fpga_build
+    opts = []
+
+    class Plan:
+        def execute_local(self, root, *, env):
+            (tmp_path / "nextpnr.json").write_text(json.dumps({"fmax": {}}))
+
+    class Platform:
+        def build(self, top, *, do_build, nextpnr_opts, **options):
+            opts.append(nextpnr_opts.split())
+            return Plan()
+    quiet = Console(file=open("/dev/null", "w"))
+    board = get_board("ulx3s-85f")
+    _run_fpga_build(Platform(), None, tmp_path, board, quiet, seed=7)
+    _run_fpga_build(Platform(), None, tmp_path, board, quiet)
+    assert opts[0][-2:] == ["--seed", "7"] and "--seed" not in opts[1]
+    run = zerovisor("build", "examples/quad.toml", "--board", "ulx3s-85f", "--seed", "-3")
+    assert run.returncode == 2
+    assert "--seed: must be at least 0, not -3" in run.stderr
+
+
 def test_a_layout_whose_ram_cannot_fit_the_block_ram_stops_before_synthesis(zerovisor,
                                                                            tmp_path):
     # two 256 KiB partitions and their image slices: some 560 KiB of block RAM
