@@ -17,8 +17,9 @@ hypervisor extension with Sstc: an in-order pipeline of four stages, two of them
   the devices' registers) is off E's path from the instruction word to the bus. With
   ``late_mem`` (what a board build makes) memory is reached the same way, a cycle later
   from registers (see the parameter).
-- **W** receives load data (one cycle after the request), writes the register file and
-  reports the retired instruction on the ``rvfi`` port.
+- **W** receives load data (one cycle after the request), writes the register file (with
+  ``late_mem`` a cycle later, from registers) and reports the retired instruction on the
+  ``rvfi`` port.
 
 E starts from registers: neither the block RAM's answer nor anything E decides is on the
 path to the next fetch request, which depends on the fetch queue's fill alone. Fetching
@@ -130,7 +131,10 @@ class Core(wiring.Component):
         comparison ends at a register instead of every fetch register's enable: a
         redirect from E (a JALR, a wrongly predicted branch, an xRET, a fence) costs one
         more again. A CSR instruction waits a cycle in E for the CSR file to answer from
-        registers (:class:`~.csr.CSRFile`'s ``late_csr``). The FPGA builds' option.
+        registers (:class:`~.csr.CSRFile`'s ``late_csr``). W's result, load data
+        included, is registered and written into the register file a cycle later, E
+        taking it from those registers meanwhile (no cycle lost), so that the bus's answer
+        ends at a register. The FPGA builds' option.
     pmp_entries : int
         PMP entries, 0 to 16 (see :mod:`.pmp`).
     fault : str or None
@@ -286,8 +290,23 @@ class Core(wiring.Component):
         w_hits = Signal(2)       # W writes E's rs1 field's register, rs2's
         r1 = Signal(32)
         r2 = Signal(32)
-        m.d.comb += [r1.eq(Mux(w_hits[0], w_computed, rp1.data)),
-                     r2.eq(Mux(w_hits[1], w_computed, rp2.data))]
+        # late_mem: the register file is written a cycle after W, from registers (``x_*``):
+        # W's result, load data included, ends at a register instead of going on into the
+        # register file's write port, and whether it is written (a bus error stops a load's
+        # write) is not on the path into its write enable. E takes the value the register
+        # file does not hold yet from those registers (``x_hits``, decided as ``w_hits`` is),
+        # W's first: no instruction waits longer than before.
+        if late:
+            x_en = Signal()
+            x_rd = Signal(5)
+            x_value = Signal(32)
+            x_hits = Signal(2)   # X writes E's rs1 field's register, rs2's
+            rd1 = Mux(x_hits[0], x_value, rp1.data)
+            rd2 = Mux(x_hits[1], x_value, rp2.data)
+        else:
+            rd1, rd2 = rp1.data, rp2.data
+        m.d.comb += [r1.eq(Mux(w_hits[0], w_computed, rd1)),
+                     r2.eq(Mux(w_hits[1], w_computed, rd2))]
 
         # (the register fields of instructions that read them: elsewhere the same bits are
         # an immediate, and matching them would stall for nothing)
@@ -1035,6 +1054,14 @@ class Core(wiring.Component):
         m.d.sync += w_hits.eq(Cat(
             (e_done & n_writes & ~n_trap & (writer != 0)
              & (writer == field)) for field in (entering[15:20], entering[20:25])))
+        if late:
+            # X's instruction next cycle is W's now; E's is the one entering, the one E
+            # holds, or the answer arriving into an empty queue. (W's bus error is not
+            # looked at: it traps, and E's instruction never runs.)
+            e_next = Mux(e_done, entering, Mux(queue[0].valid, queue[0].insn, word))
+            m.d.sync += x_hits.eq(Cat(
+                (w_valid & w_writes & (w_rd != 0) & (w_rd == field))
+                for field in (e_next[15:20], e_next[20:25])))
         with m.If(redirect):
             m.d.sync += [q.valid.eq(0) for q in queue]
 
@@ -1115,8 +1142,12 @@ class Core(wiring.Component):
         m.d.comb += load_value.eq(load_extend(w_f3, w_dat_r, w_addr))
 
         writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
+        if late:
+            m.d.sync += [x_en.eq(writes), x_rd.eq(w_rd), x_value.eq(w_result)]
+            m.d.comb += [wp.addr.eq(x_rd), wp.data.eq(x_value), wp.en.eq(x_en)]
+        else:
+            m.d.comb += [wp.addr.eq(w_rd), wp.data.eq(w_result), wp.en.eq(writes)]
         m.d.comb += [
-            wp.addr.eq(w_rd), wp.data.eq(w_result), wp.en.eq(writes),
             rvfi.valid.eq((w_valid & ~w_fault) | (t_take & t_bus)),
             rvfi.order.eq(order - 1),
             rvfi.insn.eq(w_insn),
