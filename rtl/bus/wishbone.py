@@ -10,6 +10,9 @@ therefore issue a request every cycle, which is what lets the pipelined core fet
 instruction per cycle from block RAM. A stalled request has no effect and no answer; the
 initiator asks again. Only arbiters stall, and a partition checker's configuration port in
 the cycle after a write (which it makes then): devices take every request they see.
+``stall`` means something only in a cycle with ``cyc``: an arbiter's comes from its
+registers where it can, so that a request does not travel to it and back before its
+initiator knows whether it was taken.
 
 ``lock`` on a taken request keeps the arbiter it went through for the same initiator in
 the next cycle, and for as long after as the initiator raises ``lock`` without a request:
@@ -123,6 +126,7 @@ class Decoder(wiring.Component):
         bus = self.bus
         hit_any = Signal()
         answering = []
+        stalls = []     # (windows do not overlap: at most one is hit, an OR of them)
         for name, base, size in self._windows:
             sub = getattr(self.subs, name)
             hit = Signal(name=f"hit_{name}")
@@ -140,8 +144,7 @@ class Decoder(wiring.Component):
                 sub.lock.eq(bus.lock),
                 sub.abort.eq(bus.abort),
             ]
-            with m.If(hit):
-                m.d.comb += bus.stall.eq(sub.stall)
+            stalls.append(hit & sub.stall)
             was_hit = Signal(name=f"was_hit_{name}")
             m.d.sync += was_hit.eq(bus.cyc & hit & ~sub.stall)
             answering.append((was_hit, sub))
@@ -157,7 +160,8 @@ class Decoder(wiring.Component):
             dat_r = dat_r | (sub.dat_r & was_hit.replicate(32))
             ack = ack | (sub.ack & was_hit)
             err = err | (sub.err & was_hit)
-        m.d.comb += [bus.dat_r.eq(dat_r), bus.ack.eq(ack), bus.err.eq(err)]
+        m.d.comb += [bus.dat_r.eq(dat_r), bus.ack.eq(ack), bus.err.eq(err),
+                     bus.stall.eq(Cat(stalls).any())]
         return m
 
 
@@ -306,8 +310,10 @@ class Arbiter(wiring.Component):
             m.d.sync += locked.eq(Cat(b.lock for b in self.ins).bit_select(last, 1))
         m.d.comb += out.cyc.eq(issuing & held_cyc)
         # The owner is taken as the subordinate sees its request; everyone else waits.
+        # (from registers alone: an initiator looks at stall only while it asks, and its
+        # request does not make the trip here and back before it knows)
         for i, b in enumerate(self.ins):
-            m.d.comb += b.stall.eq(b.cyc & ~(issuing & owner[i]))
+            m.d.comb += b.stall.eq(~(issuing & owner[i]))
         self._answer(m, Mux(issuing & held_cyc, owner, 0))
         return m
 
@@ -334,8 +340,17 @@ class Arbiter(wiring.Component):
         aborted = Signal()
         m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
         m.d.comb += [aborted.eq(pick("abort")), out.cyc.eq(takes.any() & ~aborted)]
+        # An away initiator's stall, and a lone home's, are the reservation's (registers)
+        # and the subordinate's: an initiator looks at stall only while it asks, so its
+        # request does not make the trip here and back before it knows.
+        lone = len(self.home) == 1
         for i, b in enumerate(self.ins):
-            m.d.comb += b.stall.eq(b.cyc & (~takes[i] | out.stall))
+            if i not in self.home:
+                m.d.comb += b.stall.eq(~(reserved & reserved_for[i]) | out.stall)
+            elif lone:
+                m.d.comb += b.stall.eq(reserved | out.stall)
+            else:
+                m.d.comb += b.stall.eq(b.cyc & (~takes[i] | out.stall))
         # the homes' lock, next cycle
         locks = Cat(b.lock for b in self.ins)
         next_locked = Signal()
