@@ -153,7 +153,7 @@ def main():
 
     from zerovisor.benchmeta import RESULTS
     from zerovisor.boards import get_board
-    from zerovisor.cli import find_fpga_tools
+    from zerovisor.cli import _seed, find_fpga_tools
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--board", default="ulx3s-85f", choices=sorted(DEVICE))
@@ -166,7 +166,7 @@ def main():
     parser.add_argument("--late-mem", action=argparse.BooleanOptionalAction, default=True,
                         help="harts with every data access registered a cycle after E, as "
                         "zerovisor build makes them (default); --no-late-mem: as simulated")
-    parser.add_argument("--seed", type=int, metavar="N",
+    parser.add_argument("--seed", type=_seed, metavar="N",
                         help="nextpnr's placement seed (default: its own); kept in the entry")
     parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "fpga-bench")
     parser.add_argument("--record-report", nargs="+", type=Path, metavar="REPORT.json",

@@ -118,7 +118,7 @@ def _parser():
     build.add_argument("--out", metavar="DIR", type=Path, default=Path("build"),
                        help="where to build (default: build/)")
     build.add_argument("--seed", type=_seed, metavar="N",
-                       help="nextpnr's seed for placement (default: nextpnr's own, 1). "
+                       help="nextpnr's seed for placement (default: nextpnr's own). "
                        "Placements from different seeds reach clocks several MHz apart: "
                        "a design that misses its clock narrowly may meet it with another")
 
