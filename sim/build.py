@@ -329,17 +329,29 @@ def build_model(config=SimConfig(), *, progress=None):
     return folder
 
 
-# A model is some 150 MB and every change to the RTL makes new ones; those nobody has
-# used for this long are removed when another is built.
+# A model is some 80 to 150 MB and every change to the RTL makes new ones; those nobody has
+# used for this long are removed when another is built, and beyond the most recently used
+# MODEL_MAX_COUNT so are the rest (a fortnight of RTL work once left 884 models, 68 GB),
+# except those used within the last IN_USE_SECONDS (another run may hold them).
 MODEL_MAX_AGE_DAYS = 14
+MODEL_MAX_COUNT = 60
+IN_USE_SECONDS = 3600
 
 
-def prune_models(models, max_age_days=MODEL_MAX_AGE_DAYS, now=None):
+def prune_models(models, max_age_days=MODEL_MAX_AGE_DAYS, now=None,
+                 max_count=MODEL_MAX_COUNT):
     """Remove the models in ``models`` last used (or, unfinished, last written) more than
-    ``max_age_days`` ago, with their lock files; returns their names. A model that old is
-    not in use: every lookup marks its ``built`` file."""
+    ``max_age_days`` ago, and the finished ones beyond the ``max_count`` most recently
+    used that were not used within the last hour, with their lock files; returns their
+    names. Every lookup marks a model's ``built`` file."""
     now = time.time() if now is None else now
-    removed = []
+    removed, kept = [], []
+
+    def remove(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+        (models / f"{folder.name}.lock").unlink(missing_ok=True)
+        removed.append(folder.name)
+
     for folder in sorted(models.iterdir()) if models.is_dir() else ():
         if not folder.is_dir():
             continue
@@ -349,10 +361,14 @@ def prune_models(models, max_age_days=MODEL_MAX_AGE_DAYS, now=None):
         except FileNotFoundError:          # another build's pruning got there first
             continue
         if now - used > max_age_days * 86400:
-            shutil.rmtree(folder, ignore_errors=True)
-            (models / f"{folder.name}.lock").unlink(missing_ok=True)
-            removed.append(folder.name)
-    return removed
+            remove(folder)
+        elif marker.exists():
+            kept.append((used, folder))
+    kept.sort(key=lambda item: item[0], reverse=True)
+    for used, folder in kept[max_count:]:
+        if now - used > IN_USE_SECONDS:
+            remove(folder)
+    return sorted(removed)
 
 
 if __name__ == "__main__":  # pragma: no cover - manual use

@@ -86,7 +86,7 @@ def test_the_store_depends_on_which_verilator_compiled_it(monkeypatch, tmp_path)
     assert runtime_store(SimConfig()) != mine
 
 
-def test_models_unused_for_two_weeks_are_pruned_and_the_rest_kept(tmp_path):
+def test_models_unused_for_two_weeks_or_beyond_the_most_recent_are_pruned(tmp_path):
     import os
     import time
     now = time.time()
@@ -111,3 +111,10 @@ def test_models_unused_for_two_weeks_are_pruned_and_the_rest_kept(tmp_path):
     assert not (tmp_path / "old.lock").exists()
     assert fresh.exists() and recent_broken.exists() and (tmp_path / "fresh.lock").exists()
     assert prune_models(tmp_path / "missing", now=now) == []
+    # beyond the most recently used, those not used within the hour go too
+    hour = 1 / 24
+    for name, age in (("a", 0.1 * hour), ("b", 0.5 * hour), ("c", 2 * hour),
+                      ("d", 3 * hour)):
+        model(name, age)
+    assert prune_models(tmp_path, now=now, max_count=1) == ["c", "d", "fresh"]
+    assert all((tmp_path / name).exists() for name in ("a", "b", "building"))
