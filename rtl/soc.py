@@ -82,7 +82,9 @@ class SoC(wiring.Component):
         the path from an instruction to the block RAM's write enable is cut in two. The
         arbiters of the devices and of the RAM banks' data ports register the request they
         choose (``Arbiter(registered=True)``): a data access costs a cycle more again, and
-        the block RAM's write enable is a partition checker away from a register. A RAM
+        the block RAM's write enable is a partition checker away from a register; a
+        device's checker registers its decision (``Checker(registered=True)``), and a
+        device access costs a cycle more again. A RAM
         bank's fetch port serves the harts at home there (``bank_harts``) without waiting
         on the others, whose fetches wait for a cycle reserved the cycle before
         (``Arbiter(home=...)``), as do all accesses to the boot ROM's data port: no hart's
@@ -260,8 +262,12 @@ class SoC(wiring.Component):
         violations = []
         for name in targets:
             decoders, window, target, base = guarded[name]
+            # late_mem: a device's checker decides a cycle before it passes a request on,
+            # so that its decision is not on the path into the device's side effects
+            # (a device access costs a cycle more; the RAM banks' data ports do not)
             checker = Checker(addr_width=len(target.adr), base=base,
-                              entries=checker_entries(name, n))
+                              entries=checker_entries(name, n),
+                              registered=self.late_mem and name in devices)
             m.submodules[f"check_{name.lower()}"] = checker
             # late_mem: a data access's request is registered past its arbiter, so that
             # the arbiters' choice and the harts' PMP (abort) are not on the path into the

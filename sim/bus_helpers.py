@@ -8,14 +8,25 @@ class BusError(Exception):
     """The subordinate answered ``err``."""
 
 
+STALL_LIMIT = 16
+
+
 async def _transfer(ctx, bus, addr, *, we, data=0, sel=0b1111):
-    """One request, answered one cycle later (see :mod:`zerovisor.rtl.bus.wishbone`)."""
+    """One request, held while the subordinate stalls, answered one cycle after it is
+    taken (see :mod:`zerovisor.rtl.bus.wishbone`)."""
     ctx.set(bus.cyc, 1)
     ctx.set(bus.we, we)
     ctx.set(bus.adr, addr >> 2)
     ctx.set(bus.sel, sel)
     ctx.set(bus.dat_w, data)
-    await ctx.tick()
+    for _ in range(STALL_LIMIT):
+        stalled = ctx.get(bus.stall)
+        await ctx.tick()
+        if not stalled:
+            break
+    else:
+        raise TimeoutError(f"the bus stalled a request to 0x{addr:08x} for "
+                           f"{STALL_LIMIT} cycles")
     ctx.set(bus.cyc, 0)
     ctx.set(bus.we, 0)
     ack, err, dat_r = ctx.get(bus.ack), ctx.get(bus.err), ctx.get(bus.dat_r)

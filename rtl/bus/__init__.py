@@ -1,5 +1,5 @@
 """The SoC's bus: a Wishbone-like signature, its address decoder and its arbiter."""
 
-from .wishbone import PID_WIDTH, Arbiter, BusSignature, Decoder
+from .wishbone import PID_WIDTH, REQUEST_FIELDS, Arbiter, BusSignature, Decoder
 
-__all__ = ["Arbiter", "BusSignature", "Decoder", "PID_WIDTH"]
+__all__ = ["Arbiter", "BusSignature", "Decoder", "PID_WIDTH", "REQUEST_FIELDS"]

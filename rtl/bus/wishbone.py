@@ -166,8 +166,8 @@ class Decoder(wiring.Component):
 
 
 
-# What an arbiter passes on from the initiator it chose, besides ``cyc``.
-_REQUEST = ("we", "adr", "sel", "dat_w", "pid", "hart", "fetch", "lock")
+# What an arbiter or a checker passes on of a request, besides ``cyc``.
+REQUEST_FIELDS = ("we", "adr", "sel", "dat_w", "pid", "hart", "fetch", "lock")
 
 
 class Arbiter(wiring.Component):
@@ -193,8 +193,9 @@ class Arbiter(wiring.Component):
     sees it taken, so an initiator must ask again, unchanged, until it is (the core's
     I/O bus and, with ``late_mem``, its data bus do: their requests are held in
     registers). A request taken with ``lock`` makes the next choice its initiator's, as
-    above, and so does every cycle after in which it raises ``lock`` without asking. The
-    subordinate must not stall (RAM, devices and partition checkers do not).
+    above, and so does every cycle after in which it raises ``lock`` without asking. While
+    the subordinate stalls, the request stays issued, and its initiator stalled (a
+    registered partition checker stalls the first cycle of every request).
 
     ``home``: the initiators at home on this port (a RAM bank's: the harts of the
     partition whose memory it holds) are chosen among themselves as above; the others
@@ -241,7 +242,7 @@ class Arbiter(wiring.Component):
             return self._elaborate_homes(m)
         if n == 1:
             only = self.ins[0]
-            m.d.comb += [getattr(out, name).eq(getattr(only, name)) for name in _REQUEST]
+            m.d.comb += [getattr(out, name).eq(getattr(only, name)) for name in REQUEST_FIELDS]
             m.d.comb += [out.cyc.eq(only.cyc & ~only.abort), only.stall.eq(out.stall),
                          only.dat_r.eq(out.dat_r), only.ack.eq(out.ack),
                          only.err.eq(out.err)]
@@ -252,7 +253,7 @@ class Arbiter(wiring.Component):
         locked = Signal()                # ... and its lock holds this cycle
         grant, granted, chosen, pick = self._choose(m, asks, last, locked)
         aborted = Signal()
-        m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+        m.d.comb += [getattr(out, name).eq(pick(name)) for name in REQUEST_FIELDS]
         m.d.comb += [aborted.eq(pick("abort")), out.cyc.eq(granted & ~aborted)]
         for i, b in enumerate(self.ins):
             m.d.comb += b.stall.eq(b.cyc & (~chosen[i] | out.stall))
@@ -299,12 +300,16 @@ class Arbiter(wiring.Component):
         grant, granted, chosen, pick = self._choose(m, asks, last, locked)
         # Choose while nothing is issued (every asker stalls meanwhile); the request and
         # its abort are registered as they are, abort only clearing the request passed on.
+        # (the subordinate's stall, meaningful with a request, keeps the request issued)
+        waits = Signal()
+        m.d.comb += waits.eq(out.cyc & out.stall)
         with m.If(issuing):
-            m.d.sync += [issuing.eq(0), locked.eq(out.lock & held_cyc)]
+            with m.If(~waits):
+                m.d.sync += [issuing.eq(0), locked.eq(out.lock & held_cyc)]
         with m.Elif(granted):
             m.d.sync += [issuing.eq(1), owner.eq(chosen), last.eq(grant),
                          held_cyc.eq(~pick("abort"))]
-            m.d.sync += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+            m.d.sync += [getattr(out, name).eq(pick(name)) for name in REQUEST_FIELDS]
         with m.Elif(locked):
             # the holder, asking nothing, keeps its reservation while it raises lock
             m.d.sync += locked.eq(Cat(b.lock for b in self.ins).bit_select(last, 1))
@@ -313,8 +318,8 @@ class Arbiter(wiring.Component):
         # (from registers alone: an initiator looks at stall only while it asks, and its
         # request does not make the trip here and back before it knows)
         for i, b in enumerate(self.ins):
-            m.d.comb += b.stall.eq(~(issuing & owner[i]))
-        self._answer(m, Mux(issuing & held_cyc, owner, 0))
+            m.d.comb += b.stall.eq(~(issuing & owner[i]) | waits)
+        self._answer(m, Mux(issuing & held_cyc & ~out.stall, owner, 0))
         return m
 
     def _elaborate_homes(self, m):
@@ -338,7 +343,7 @@ class Arbiter(wiring.Component):
             return self._pick(name, takes)
 
         aborted = Signal()
-        m.d.comb += [getattr(out, name).eq(pick(name)) for name in _REQUEST]
+        m.d.comb += [getattr(out, name).eq(pick(name)) for name in REQUEST_FIELDS]
         m.d.comb += [aborted.eq(pick("abort")), out.cyc.eq(takes.any() & ~aborted)]
         # An away initiator's stall, and a lone home's, are the reservation's (registers)
         # and the subordinate's: an initiator looks at stall only while it asks, so its

@@ -13,12 +13,14 @@ the next violation after it is logged afresh: a monitor that acknowledges each i
 sees every violation that comes one at a time.
 """
 
+from types import SimpleNamespace
+
 from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from ..bus import PID_WIDTH, BusSignature
+from ..bus import PID_WIDTH, REQUEST_FIELDS, BusSignature
 from ..periph.regmap import Field, Register, RegisterMap
 
 __all__ = ["Checker", "CHECKER_REGS", "Kind", "ENTRY_BASE", "ENTRY_STRIDE"]
@@ -72,9 +74,16 @@ class Checker(wiring.Component):
         Byte address of the target's window: entries hold full addresses.
     entries : int
         Number of entries, 1 to 16.
+    registered : bool
+        Decide on a request in the cycle it comes and pass it on in the next, from
+        registers that hold it and the decision (the initiator stalls meanwhile): an
+        access costs a cycle more, and nothing of the decision is on the target's path
+        into its side effects (a PLIC claim clearing its pending bits, on the boards).
+        Written configuration, which changes what the held decision was made on, makes
+        the checker decide again.
     """
 
-    def __init__(self, *, addr_width, base=0, entries=4):
+    def __init__(self, *, addr_width, base=0, entries=4, registered=False):
         if not isinstance(entries, int) or not 1 <= entries <= 16:
             raise ValueError(f"entries must be 1 to 16, not {entries!r}")
         if base % (4 << addr_width):
@@ -83,6 +92,7 @@ class Checker(wiring.Component):
         self.addr_width = addr_width
         self.base = base
         self.entries = entries
+        self.registered = bool(registered)
         super().__init__({
             "bus": In(BusSignature(addr_width)),
             "sub": Out(BusSignature(addr_width)),
@@ -98,29 +108,54 @@ class Checker(wiring.Component):
         bus, sub, cfg = self.bus, self.sub, self.cfg
 
         # --- the decision --------------------------------------------------------------
-        addr = Signal(32)
-        m.d.comb += addr.eq(Cat(Const(0, 2), bus.adr) | self.base)
-        need = Signal(3)
-        m.d.comb += need.eq(Cat(~bus.we & ~bus.fetch, bus.we, bus.fetch))
-        allowed = Signal()
-        grants = []
-        for entry in self.table:
-            hit = (addr & entry.mask) == entry.base
-            grants.append(hit & ((entry.perm & need) != 0) & entry.parts.bit_select(bus.pid, 1))
-        m.d.comb += allowed.eq(~self.locked | Cat(grants).any())
+        def granted(req):
+            """Some entry allows the request ``req`` (an interface with the bus's fields)."""
+            addr = Signal(32)
+            need = Signal(3)
+            m.d.comb += [addr.eq(Cat(Const(0, 2), req.adr) | self.base),
+                         need.eq(Cat(~req.we & ~req.fetch, req.we, req.fetch))]
+            return Cat(((addr & entry.mask) == entry.base) & ((entry.perm & need) != 0)
+                       & entry.parts.bit_select(req.pid, 1) for entry in self.table).any()
 
         # (an aborted request is nobody's: it passes nothing on and is not logged; behind an
         # arbiter, as in the SoC, ``abort`` is never raised)
         asks = bus.cyc & ~bus.abort
-        m.d.comb += [
-            sub.cyc.eq(asks & allowed),
-            sub.we.eq(bus.we), sub.adr.eq(bus.adr), sub.sel.eq(bus.sel),
-            sub.dat_w.eq(bus.dat_w), sub.pid.eq(bus.pid), sub.hart.eq(bus.hart),
-            sub.fetch.eq(bus.fetch), sub.lock.eq(bus.lock),
-            bus.stall.eq(sub.stall & allowed),
-        ]
+        w_do = Signal()                  # a configuration write is made this cycle
+        if self.registered:
+            # The request is held, with whether an entry allows it, as it comes (and
+            # stalled); it goes on from the registers the next cycle, and stays while the
+            # target stalls. A configuration write drops it, to be decided again on the
+            # entries and lock written. (Written before the lock, entries change nothing
+            # that passes; the lock changes no entry: ``~locked`` is applied as it passes.)
+            held = Signal()
+            held_granted = Signal()
+            req = {name: Signal.like(getattr(bus, name), name=f"held_{name}")
+                   for name in REQUEST_FIELDS}
+            passes = Signal()
+            m.d.comb += [
+                passes.eq(held & asks & (held_granted | ~self.locked)),
+                sub.cyc.eq(passes),
+                *(getattr(sub, name).eq(req[name]) for name in REQUEST_FIELDS),
+                bus.stall.eq(~held | (passes & sub.stall)),
+            ]
+            with m.If(~held):
+                m.d.sync += [held_granted.eq(granted(bus)),
+                             *(req[name].eq(getattr(bus, name)) for name in REQUEST_FIELDS)]
+            m.d.sync += held.eq(asks & ~w_do & (~held | (passes & sub.stall)))
+            violation = held & asks & ~passes
+            logged = SimpleNamespace(**req)
+        else:
+            allowed = Signal()
+            m.d.comb += [
+                allowed.eq(~self.locked | granted(bus)),
+                sub.cyc.eq(asks & allowed),
+                *(getattr(sub, name).eq(getattr(bus, name)) for name in REQUEST_FIELDS),
+                bus.stall.eq(sub.stall & allowed),
+            ]
+            violation = asks & ~allowed
+            logged = bus
         refused = Signal()
-        m.d.sync += refused.eq(asks & ~allowed)
+        m.d.sync += refused.eq(violation)
         m.d.comb += [
             # (a memory reads whatever address it is shown: nothing of a refused read's
             # word comes back)
@@ -133,14 +168,13 @@ class Checker(wiring.Component):
         count = Signal(32)
         first_addr = Signal(32)
         first_info = Signal(32)
-        violation = asks & ~allowed
         with m.If(violation):
             with m.If(~self.irq):
-                kind = Mux(bus.fetch, Const(Kind.FETCH, 2),
-                           Mux(bus.we, Const(Kind.WRITE, 2), Const(Kind.READ, 2)))
-                m.d.sync += [first_addr.eq(addr),
-                             first_info.eq(Cat(bus.pid, Const(0, 4 - PID_WIDTH), bus.hart,
-                                               Const(0, 1), kind))]
+                kind = Mux(logged.fetch, Const(Kind.FETCH, 2),
+                           Mux(logged.we, Const(Kind.WRITE, 2), Const(Kind.READ, 2)))
+                m.d.sync += [first_addr.eq(Cat(Const(0, 2), logged.adr) | self.base),
+                             first_info.eq(Cat(logged.pid, Const(0, 4 - PID_WIDTH),
+                                               logged.hart, Const(0, 1), kind))]
             with m.If(count != 0xFFFF_FFFF):
                 m.d.sync += count.eq(count + 1)
             m.d.sync += self.irq.eq(1)
@@ -166,7 +200,6 @@ class Checker(wiring.Component):
             m.d.comb += index.eq(adr - ENTRY_BASE // 4)
             return Cat(Const(0, 2), adr), in_table, index
 
-        w_do = Signal()
         w_adr = Signal.like(cfg.adr)
         w_dat = Signal(32)
         m.d.comb += cfg.stall.eq(w_do)

@@ -246,6 +246,60 @@ def test_a_registered_arbiters_stall_does_not_wait_on_the_request_it_answers():
     run(top, body)
 
 
+def test_a_registered_arbiter_keeps_its_request_issued_while_the_subordinate_stalls():
+    """Behind a registered arbiter, a registered partition checker (a device's, on the
+    boards) stalls every request its first cycle: the arbiter keeps it issued, its
+    initiator stalled and the others waiting, until the checker passes it on; then the
+    answer goes to it alone. Two initiators' writes and reads all land."""
+    from zerovisor.rtl.partition.checker import Checker
+
+    class Checked(wiring.Component):
+        def __init__(self):
+            super().__init__({})
+            self.arbiter = Arbiter(2, addr_width=4, registered=True)
+
+        def elaborate(self, platform):
+            m = Module()
+            m.submodules.arb = self.arbiter
+            m.submodules.check = check = Checker(addr_width=4, registered=True)
+            m.submodules.ram = ram = SRAM(size=64, ports=1)
+            connect(m, self.arbiter.out, check.bus)
+            connect(m, check.sub, ram.bus0)
+            return m
+
+    top = Checked()
+    arb = top.arbiter
+
+    async def body(ctx):
+        for we in (1, 0):
+            for i, bus in enumerate(arb.ins):
+                ask(ctx, bus, 4 + i, we=we, data=0x300 + i)
+            waiting = {0, 1}
+            for _ in range(8):              # (two accesses, three cycles each)
+                if not waiting:
+                    break
+                taken = [i for i in sorted(waiting) if not ctx.get(arb.ins[i].stall)]
+                issued = ctx.get(arb.out.cyc)
+                checker_stalls = ctx.get(arb.out.stall)
+                if issued and checker_stalls:
+                    # the checker's deciding cycle: everybody waits
+                    assert taken == []
+                await ctx.tick()
+                if taken:
+                    winner, = taken
+                    assert [ctx.get(bus.ack) for bus in arb.ins] == [int(i == winner)
+                                                                     for i in range(2)]
+                    if not we:
+                        assert ctx.get(arb.ins[winner].dat_r) == 0x300 + winner
+                    ctx.set(arb.ins[winner].cyc, 0)
+                    waiting.discard(winner)
+                else:
+                    assert not any(ctx.get(bus.ack) for bus in arb.ins)
+            assert not waiting
+
+    run(top, body)
+
+
 def test_a_registered_arbiter_passes_no_withdrawn_request_on():
     """A request withdrawn (``abort``) in the cycle it is chosen reaches nothing: the RAM
     is not written and nothing answers."""

@@ -21,8 +21,8 @@ def cfg_read(ctx, dut, reg):
     return bus_read(ctx, dut.cfg, CHECKER_REGS.offset(reg))
 
 
-def run(testbench):
-    dut = Checker(addr_width=12, base=BASE, entries=2)
+def run(testbench, registered=False):
+    dut = Checker(addr_width=12, base=BASE, entries=2, registered=registered)
     reached = []
 
     async def target(ctx):
@@ -49,17 +49,19 @@ def as_partition(ctx, dut, pid, fetch=0):
     ctx.set(dut.bus.fetch, fetch)
 
 
-def test_unlocked_checker_lets_everything_through():
+@pytest.mark.parametrize("registered", [False, True])
+def test_unlocked_checker_lets_everything_through(registered):
     async def tb(ctx, dut, reached):
         as_partition(ctx, dut, 5)
         await bus_write(ctx, dut.bus, 0x40, 7)
         assert await bus_read(ctx, dut.bus, 0x44) == 0x600D0011
         assert [r[0] for r in reached] == [0x10, 0x11]
         assert ctx.get(dut.irq) == 0
-    run(tb)
+    run(tb, registered)
 
 
-def test_locked_checker_enforces_partitions_and_logs_violations():
+@pytest.mark.parametrize("registered", [False, True])
+def test_locked_checker_enforces_partitions_and_logs_violations(registered):
     async def tb(ctx, dut, reached):
         # entry 0: first 4 KiB, partition 1 may read and write
         await cfg_write(ctx, dut, "BASE", BASE, index=0)
@@ -111,7 +113,7 @@ def test_locked_checker_enforces_partitions_and_logs_violations():
         as_partition(ctx, dut, 3)
         with pytest.raises(BusError):
             await bus_read(ctx, dut.bus, 0x0)
-    run(tb)
+    run(tb, registered)
 
 
 def test_checker_arguments_are_checked():
@@ -160,7 +162,8 @@ def test_entries_read_back_and_a_reset_clears_them():
     sim.run()
 
 
-def test_an_aborted_access_reaches_nothing_and_is_not_logged():
+@pytest.mark.parametrize("registered", [False, True])
+def test_an_aborted_access_reaches_nothing_and_is_not_logged(registered):
     """A request its initiator withdraws (``abort``) is nobody's: the target does not see
     it, nothing answers, and a locked checker does not log it as a violation."""
     async def tb(ctx, dut, reached):
@@ -179,7 +182,7 @@ def test_an_aborted_access_reaches_nothing_and_is_not_logged():
         with pytest.raises(BusError):                     # the same request, not aborted
             await bus_read(ctx, dut.bus, 0x0)
         assert await cfg_read(ctx, dut, "VCOUNT") == 1
-    run(tb)
+    run(tb, registered)
 
 
 def test_a_configuration_request_right_after_a_write_waits_and_reads_the_written_value():
@@ -206,3 +209,48 @@ def test_a_configuration_request_right_after_a_write_waits_and_reads_the_written
         assert ctx.get(dut.cfg.dat_r) == 0xFFFF_F000
         assert ctx.get(dut.table[0].mask) == 0xFFFF_F000
     run(tb)
+
+
+def test_a_registered_checker_decides_again_after_a_configuration_write():
+    """A registered checker holds a request with its decision while the target stalls;
+    an entry rewritten and the lock set meanwhile make it decide again, so the request
+    the entry allowed when it came is refused, not passed on with the old decision."""
+    dut = Checker(addr_width=12, base=BASE, entries=2, registered=True)
+    taken = []
+
+    async def target(ctx):
+        async for _, _, cyc, stall, adr in ctx.tick().sample(dut.sub.cyc, dut.sub.stall,
+                                                              dut.sub.adr):
+            ctx.set(dut.sub.ack, cyc and not stall)
+            if cyc and not stall:
+                taken.append(adr)
+
+    async def tb(ctx):
+        await cfg_write(ctx, dut, "BASE", BASE, index=0)
+        await cfg_write(ctx, dut, "MASK", 0xFFFF_F000, index=0)
+        await cfg_write(ctx, dut, "PERM", 0b001 | (1 << 1) << 8, index=0)
+        ctx.set(dut.sub.stall, 1)
+        as_partition(ctx, dut, 1)
+        ctx.set(dut.bus.cyc, 1)
+        ctx.set(dut.bus.adr, 0x10 >> 2)
+        assert ctx.get(dut.bus.stall)                 # the deciding cycle
+        await ctx.tick()
+        assert ctx.get(dut.sub.cyc)                   # passed on; the target stalls
+        await cfg_write(ctx, dut, "PERM", 0, index=0)
+        await cfg_write(ctx, dut, "CTRL", 1)
+        ctx.set(dut.sub.stall, 0)
+        for _ in range(8):
+            stalled = ctx.get(dut.bus.stall)
+            await ctx.tick()
+            if not stalled:
+                break
+        ctx.set(dut.bus.cyc, 0)
+        assert ctx.get(dut.bus.err) and not ctx.get(dut.bus.ack)
+        assert taken == []
+        assert await cfg_read(ctx, dut, "VCOUNT") == 1
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(tb)
+    sim.add_process(target)
+    sim.run()

@@ -46,8 +46,8 @@ def allowed(table, addr, kind, pid):
                for base, mask, perm, parts in table)
 
 
-def simulate(table, traffic, lock):
-    dut = Checker(addr_width=ADDR_WIDTH, base=BASE, entries=ENTRIES)
+def simulate(table, traffic, lock, registered=False):
+    dut = Checker(addr_width=ADDR_WIDTH, base=BASE, entries=ENTRIES, registered=registered)
     reached, outcome, log = [], [], {}
 
     async def target(ctx):
@@ -89,8 +89,8 @@ def simulate(table, traffic, lock):
     return reached, outcome, log
 
 
-def check(table, traffic, lock):
-    reached, outcome, log = simulate(table, traffic, lock)
+def check(table, traffic, lock, registered=False):
+    reached, outcome, log = simulate(table, traffic, lock, registered)
     expect = [not lock or allowed(table, BASE + 4 * w, k, p) for w, k, p, _ in traffic]
     assert outcome == expect
     # the target sees exactly the allowed accesses, in order, and nothing else
@@ -108,13 +108,13 @@ SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @settings(max_examples=25, **SETTINGS)
-@given(entries(), accesses, st.booleans())
-def test_checker_matches_the_permission_model(table, traffic, lock):
-    check(table, traffic, lock)
+@given(entries(), accesses, st.booleans(), st.booleans())
+def test_checker_matches_the_permission_model(table, traffic, lock, registered):
+    check(table, traffic, lock, registered)
 
 
 @pytest.mark.slow
 @settings(max_examples=1000, **SETTINGS)
-@given(entries(), accesses, st.booleans())
-def test_checker_matches_the_permission_model_long(table, traffic, lock):
-    check(table, traffic, lock)
+@given(entries(), accesses, st.booleans(), st.booleans())
+def test_checker_matches_the_permission_model_long(table, traffic, lock, registered):
+    check(table, traffic, lock, registered)
