@@ -19,7 +19,8 @@ zerovisor: a Type 0 (hardware-partitioning) hypervisor for a RISC-V SoC.
 
 The SoC is Amaranth HDL simulated by Verilator; the first run of a configuration builds
 its simulation model (about half a minute) and caches it in ~/.cache/zerovisor
-(or $ZEROVISOR_CACHE); models unused for two weeks are removed when another is built.
+(or $ZEROVISOR_CACHE); when another is built, models unused for two weeks are removed,
+and beyond the 60 most recently used those not used within the hour.
 """
 
 RUN_ELF_HELP = """\

@@ -338,9 +338,17 @@ class Arbiter(wiring.Component):
         grant, granted, chosen, _ = self._choose(m, home_asks, last, locked)
         takes = Signal(n)                # whose request goes this cycle (one-hot)
         m.d.comb += takes.eq(Mux(reserved, reserved_for & asks, chosen))
+        # With one home or none, whose request it would be is known from registers alone
+        # (the reservation): the request's fields go out selected by it, the choice only
+        # deciding whether it goes (``out.cyc``), so the subordinate's decision on the
+        # fields (a partition checker's) does not wait on the initiators' requests.
+        selects = takes
+        if len(self.home) <= 1:
+            selects = Signal(n)
+            m.d.comb += selects.eq(Mux(reserved, reserved_for, home))
 
         def pick(name):
-            return self._pick(name, takes)
+            return self._pick(name, selects)
 
         aborted = Signal()
         m.d.comb += [getattr(out, name).eq(pick(name)) for name in REQUEST_FIELDS]

@@ -6,11 +6,11 @@ partitions may read, write or execute there (``PERM``). Before the lock, everyth
 the boot firmware loads every partition's image. Writing ``CTRL.LOCK`` locks the checker;
 from then on only reset unlocks it, the entries cannot change, and an access that no entry
 allows is refused: the target never sees it (no side effect), the initiator gets ``err``
-one cycle later (an access fault on the hart), and the checker logs it: a count of all,
-and the address, partition, hart and kind of the first since software last acknowledged
-(``VACK``, the one register that remains writable). ``irq`` stays raised until then, and
-the next violation after it is logged afresh: a monitor that acknowledges each interrupt
-sees every violation that comes one at a time.
+one cycle later (an access fault on the hart), and the checker logs it in that cycle: a
+count of all, and the address, partition, hart and kind of the first since software last
+acknowledged (``VACK``, the one register that remains writable). ``irq`` stays raised
+until then, and the next violation after it is logged afresh: a monitor that acknowledges
+each interrupt sees every violation that comes one at a time.
 """
 
 from types import SimpleNamespace
@@ -165,16 +165,23 @@ class Checker(wiring.Component):
         ]
 
         # --- the violation log ---------------------------------------------------------
+        # A violation is logged a cycle later, from registers holding it and the request,
+        # so that the decision is not on the path into the log's enables.
         count = Signal(32)
         first_addr = Signal(32)
         first_info = Signal(32)
-        with m.If(violation):
+        v = Signal()
+        v_adr = Signal.like(logged.adr)
+        v_info = Signal(10)
+        kind = Mux(logged.fetch, Const(Kind.FETCH, 2),
+                   Mux(logged.we, Const(Kind.WRITE, 2), Const(Kind.READ, 2)))
+        m.d.sync += [v.eq(violation), v_adr.eq(logged.adr),
+                     v_info.eq(Cat(logged.pid, Const(0, 4 - PID_WIDTH), logged.hart,
+                                   Const(0, 1), kind))]
+        with m.If(v):
             with m.If(~self.irq):
-                kind = Mux(logged.fetch, Const(Kind.FETCH, 2),
-                           Mux(logged.we, Const(Kind.WRITE, 2), Const(Kind.READ, 2)))
-                m.d.sync += [first_addr.eq(Cat(Const(0, 2), logged.adr) | self.base),
-                             first_info.eq(Cat(logged.pid, Const(0, 4 - PID_WIDTH),
-                                               logged.hart, Const(0, 1), kind))]
+                m.d.sync += [first_addr.eq(Cat(Const(0, 2), v_adr) | self.base),
+                             first_info.eq(v_info)]
             with m.If(count != 0xFFFF_FFFF):
                 m.d.sync += count.eq(count + 1)
             m.d.sync += self.irq.eq(1)
@@ -251,7 +258,7 @@ class Checker(wiring.Component):
                     with m.If(w_dat[0]):
                         m.d.sync += self.locked.eq(1)
                 with m.Case(CHECKER_REGS.offset("VACK")):
-                    with m.If(w_dat[0] & ~violation):
+                    with m.If(w_dat[0] & ~v):
                         m.d.sync += self.irq.eq(0)
                 for i, entry in enumerate(self.table):
                     at = ENTRY_BASE + ENTRY_STRIDE * i

@@ -246,6 +246,7 @@ def test_a_registered_checker_decides_again_after_a_configuration_write():
                 break
         ctx.set(dut.bus.cyc, 0)
         assert ctx.get(dut.bus.err) and not ctx.get(dut.bus.ack)
+        await ctx.tick()                              # (logged as the error is answered)
         assert taken == []
         assert await cfg_read(ctx, dut, "VCOUNT") == 1
 
