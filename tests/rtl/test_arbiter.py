@@ -409,6 +409,35 @@ def test_a_home_initiator_never_waits_on_an_away_ones_request_in_the_same_cycle(
     run(top, body)
 
 
+@pytest.mark.parametrize("home", [[0], []])
+def test_a_port_with_one_home_or_none_passes_fields_chosen_by_its_registers(home):
+    """With one home initiator or none, the request's fields at the subordinate are
+    those of the initiator the reservation names (the home's when there is none), whoever
+    asks in the cycle: a partition checker's decision on them does not wait on the
+    choice. Whether the request goes (``cyc``) is the choice's."""
+    top, arb = make_home(3, home=home)
+
+    async def body(ctx):
+        for i, bus in enumerate(arb.ins):
+            ctx.set(bus.adr, 4 + i)
+        for asking in ([], [0], [1, 2], [0, 1, 2]):
+            for i, bus in enumerate(arb.ins):
+                ctx.set(bus.cyc, i in asking)
+            if home:
+                assert ctx.get(arb.out.adr) == 4
+            assert ctx.get(arb.out.cyc) == (0 in asking and bool(home))
+        for i, bus in enumerate(arb.ins):
+            ctx.set(bus.cyc, i == 2)
+        await ctx.tick()                          # reserved for 2 from the next cycle
+        for asking in ([], [0, 1], [2]):
+            for i, bus in enumerate(arb.ins):
+                ctx.set(bus.cyc, i in asking)
+            assert ctx.get(arb.out.adr) == 6
+            assert ctx.get(arb.out.cyc) == (2 in asking)
+
+    run(top, body)
+
+
 def test_away_initiators_take_turns_and_leave_every_other_cycle_to_the_home():
     top, arb = make_home(3, home=[0])
 
