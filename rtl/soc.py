@@ -84,11 +84,11 @@ class SoC(wiring.Component):
         choose (``Arbiter(registered=True)``): a data access costs a cycle more again, and
         the block RAM's write enable is a partition checker away from a register; a
         device's checker registers its decision (``Checker(registered=True)``), and a
-        device access costs a cycle more again. A RAM
-        bank's fetch port serves the harts at home there (``bank_harts``) without waiting
-        on the others, whose fetches wait for a cycle reserved the cycle before
-        (``Arbiter(home=...)``), as do all accesses to the boot ROM's data port: no hart's
-        stall depends on another hart's request in the same cycle.
+        device access costs a cycle more again. A RAM bank's fetch port serves the harts
+        at home there (``bank_harts``) without waiting on the others, whose fetches wait
+        for a cycle reserved the cycle before (``Arbiter(home=...)``), as do all accesses
+        to the boot ROM's data port: no hart's stall depends on another hart's request in
+        the same cycle.
     bank_harts : list of list of int or None
         With ``late_mem``, the harts at home in each RAM bank's fetch port (a layout's: the
         harts of the partitions whose memory is there). ``None``: hart ``h`` in the banks ``b`` with
@@ -264,7 +264,8 @@ class SoC(wiring.Component):
             decoders, window, target, base = guarded[name]
             # late_mem: a device's checker decides a cycle before it passes a request on,
             # so that its decision is not on the path into the device's side effects
-            # (a device access costs a cycle more; the RAM banks' data ports do not)
+            # (a device access costs a cycle more; a RAM bank's checkers decide at once,
+            # or every load would pay it too)
             checker = Checker(addr_width=len(target.adr), base=base,
                               entries=checker_entries(name, n),
                               registered=self.late_mem and name in devices)
