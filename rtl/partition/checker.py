@@ -107,12 +107,16 @@ class Checker(wiring.Component):
         m = Module()
         bus, sub, cfg = self.bus, self.sub, self.cfg
 
+        def byte_address(adr):
+            """The full byte address of the word ``adr`` in the guarded window."""
+            return Cat(Const(0, 2), adr) | self.base
+
         # --- the decision --------------------------------------------------------------
         def granted(req):
             """Some entry allows the request ``req`` (an interface with the bus's fields)."""
             addr = Signal(32)
             need = Signal(3)
-            m.d.comb += [addr.eq(Cat(Const(0, 2), req.adr) | self.base),
+            m.d.comb += [addr.eq(byte_address(req.adr)),
                          need.eq(Cat(~req.we & ~req.fetch, req.we, req.fetch))]
             return Cat(((addr & entry.mask) == entry.base) & ((entry.perm & need) != 0)
                        & entry.parts.bit_select(req.pid, 1) for entry in self.table).any()
@@ -180,7 +184,7 @@ class Checker(wiring.Component):
                                    Const(0, 1), kind))]
         with m.If(v):
             with m.If(~self.irq):
-                m.d.sync += [first_addr.eq(Cat(Const(0, 2), v_adr) | self.base),
+                m.d.sync += [first_addr.eq(byte_address(v_adr)),
                              first_info.eq(v_info)]
             with m.If(count != 0xFFFF_FFFF):
                 m.d.sync += count.eq(count + 1)
