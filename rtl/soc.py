@@ -169,11 +169,28 @@ class SoC(wiring.Component):
         memories = ("BOOTROM", "RAM")
         pma = [Pma(r.base, r.size, write=r.name != "BOOTROM", execute=r.name in memories,
                    io=r.name not in memories) for r in self.memory_map]
+        # Each hart's decoders' windows: instructions and data come from ROM and RAM, the
+        # I/O bus reaches every device.
+        bank_size = self.ram_size // self.banks
+        bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]
+        ram_windows = [(name, RAM_BASE + b * bank_size, bank_size)
+                       for b, name in enumerate(bank_names)]
+        uart_names = [f"UART{u}" for u in range(self.uarts)]
+        device_windows = [(name.lower(), regions[name].base, regions[name].size)
+                          for name in ("FINISHER", "CLINT", "PLIC", *uart_names, "PARTCTL",
+                                       "DOORBELL")]
+        rom_window = [("rom", ROM_BASE, regions["BOOTROM"].size)]
+        # (late_mem: a hart registers which window each request goes to, with the request)
+        windows = None
+        if self.late_mem:
+            windows = {bus: [(base, size) for _, base, size in w]
+                       for bus, w in (("dbus", rom_window + ram_windows),
+                                      ("iobus", device_windows))}
         cores = []
         for h in range(n):
             core = Core(hartid=h, reset_addr=ROM_BASE, pma=pma, hext=self.hext,
                         late_mem=self.late_mem, pmp_entries=self.pmp_entries,
-                        fault=self.fault if h == 0 else None)
+                        windows=windows, fault=self.fault if h == 0 else None)
             m.submodules[f"cpu{h}" if n > 1 else "cpu"] = core
             cores.append(core)
 
@@ -184,9 +201,7 @@ class SoC(wiring.Component):
         m.submodules.rom = rom = SRAM(size=regions["BOOTROM"].size, writable=False,
                                       init=rom_init, built=self.rom_built, sim=self.sim,
                                       ports=1 + n)
-        bank_size = self.ram_size // self.banks
         bank_words = bank_size // 4
-        bank_names = ["ram"] if self.banks == 1 else [f"ram{b}" for b in range(self.banks)]
         banks = []
         for b, name in enumerate(bank_names):
             init = self.ram_init[b * bank_words:(b + 1) * bank_words]
@@ -206,23 +221,19 @@ class SoC(wiring.Component):
         m.submodules.doorbells = doorbells = Doorbells()
         m.submodules.plic = plic = PLIC(harts=n, sources=IRQS.values(), late=self.late_mem)
 
-        # One decoder per bus of every hart: instructions and data come from ROM and RAM,
-        # the I/O bus reaches every device.
-        ram_windows = [(name, RAM_BASE + b * bank_size, bank_size)
-                       for b, name in enumerate(bank_names)]
-        uart_names = [f"UART{u}" for u in range(self.uarts)]
-        device_windows = [(name.lower(), regions[name].base, regions[name].size)
-                          for name in ("FINISHER", "CLINT", "PLIC", *uart_names, "PARTCTL",
-                                       "DOORBELL")]
-        rom_window = [("rom", ROM_BASE, regions["BOOTROM"].size)]
+        # One decoder per bus of every hart
         idecs, ddecs, iodecs = [], [], []
         for h, core in enumerate(cores):
+            hinted = windows is not None
             m.submodules[f"ibus_dec{h}"] = idec = Decoder(rom_window + ram_windows)
-            m.submodules[f"dbus_dec{h}"] = ddec = Decoder(rom_window + ram_windows)
-            m.submodules[f"iobus_dec{h}"] = iodec = Decoder(device_windows)
+            m.submodules[f"dbus_dec{h}"] = ddec = Decoder(rom_window + ram_windows,
+                                                          hinted=hinted)
+            m.submodules[f"iobus_dec{h}"] = iodec = Decoder(device_windows, hinted=hinted)
             connect(m, core.ibus, idec.bus)
             connect(m, core.dbus, ddec.bus)
             connect(m, core.iobus, iodec.bus)
+            if hinted:
+                m.d.comb += [ddec.hit.eq(core.dbus_hit), iodec.hit.eq(core.iobus_hit)]
             idecs.append(idec)
             ddecs.append(ddec)
             iodecs.append(iodec)

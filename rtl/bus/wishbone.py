@@ -33,7 +33,7 @@ from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-__all__ = ["BusSignature", "Decoder", "Arbiter", "PID_WIDTH"]
+__all__ = ["BusSignature", "Decoder", "Arbiter", "PID_WIDTH", "window_hits"]
 
 PID_WIDTH = 3  # up to 8 partitions
 
@@ -75,6 +75,13 @@ class BusSignature(wiring.Signature):
         return f"BusSignature(addr_width={self.addr_width})"
 
 
+def window_hits(adr, windows):
+    """One bit per window ``(base, size)`` (in bytes, naturally aligned, a power of two):
+    whether the word address ``adr`` falls in it, the first window lowest."""
+    return Cat((adr >> (size // 4 - 1).bit_length())
+               == (base >> 2 >> (size // 4 - 1).bit_length()) for base, size in windows)
+
+
 class Decoder(wiring.Component):
     """Routes one initiator to the subordinate whose window holds the address.
 
@@ -91,9 +98,16 @@ class Decoder(wiring.Component):
     addr_width : int
         Width of the initiator's word address (30 for the whole address space; less for
         a decoder inside another's window, whose windows are then offsets).
+    hinted : bool
+        The initiator says which window its request goes to: the input ``hit``, one bit
+        per window in the order given, must be ``window_hits(adr, ...)`` of the request
+        in every cycle with ``cyc``. The decoder routes by it instead of comparing the
+        address itself, so that an initiator that registers its hits with its request
+        (a board's hart) has no address comparison on the path from its request
+        registers to ``stall`` and back into its pipeline.
     """
 
-    def __init__(self, windows, *, addr_width=30):
+    def __init__(self, windows, *, addr_width=30, hinted=False):
         names = set()
         for name, base, size in windows:
             if name in names:
@@ -114,7 +128,10 @@ class Decoder(wiring.Component):
                 raise ValueError(f"window {name!r} ends beyond the {addr_width}-bit word "
                                  f"address space")
         self._windows = list(windows)
+        self.hinted = bool(hinted)
         members = {"bus": In(BusSignature(addr_width))}
+        if self.hinted:
+            members["hit"] = In(len(self._windows))
         members["subs"] = Out(wiring.Signature({
             name: Out(BusSignature(max(1, (size // 4 - 1).bit_length())))
             for name, _, size in windows
@@ -127,12 +144,13 @@ class Decoder(wiring.Component):
         hit_any = Signal()
         answering = []
         stalls = []     # (windows do not overlap: at most one is hit, an OR of them)
-        for name, base, size in self._windows:
+        hits = self.hit if self.hinted else window_hits(
+            bus.adr, [(base, size) for _, base, size in self._windows])
+        for i, (name, base, size) in enumerate(self._windows):
             sub = getattr(self.subs, name)
             hit = Signal(name=f"hit_{name}")
-            lo = (size // 4 - 1).bit_length()
             m.d.comb += [
-                hit.eq((bus.adr >> lo) == (base >> 2 >> lo)),
+                hit.eq(hits[i]),
                 sub.cyc.eq(bus.cyc & hit),
                 sub.we.eq(bus.we),
                 sub.adr.eq(bus.adr),

@@ -47,7 +47,7 @@ from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
-from ..bus import PID_WIDTH, BusSignature
+from ..bus import PID_WIDTH, BusSignature, window_hits
 from .alu import ALU, AmoALU
 from .csr import CSRFile
 from .decoder import Decoder, Predecoded, predecode
@@ -137,33 +137,20 @@ class Core(wiring.Component):
         ends at a register. The FPGA builds' option.
     pmp_entries : int
         PMP entries, 0 to 16 (see :mod:`.pmp`).
+    windows : dict or None
+        With ``late_mem``: the windows of the decoders on the data bus and the I/O bus,
+        ``{"dbus": [(base, size), ...], "iobus": [...]}`` in bytes. The core then
+        registers, with each request, which window its address falls in, and says so on
+        ``dbus_hit`` and ``iobus_hit`` (for a decoder made ``hinted``; see
+        :func:`~rtl.bus.window_hits`): the address comparison is then off the path from
+        the request registers through the decoders' ``stall`` into E's finishing.
     fault : str or None
         Test-only: ``"xor"`` makes every register-register XOR return its result with bit 0
         flipped, so that tests can show the lockstep checker catching a wrong core.
     """
 
-    ibus: Out(BusSignature())
-    dbus: Out(BusSignature())
-    iobus: Out(BusSignature())
-    msip: In(1)
-    mtip: In(1)
-    meip: In(1)
-    seip: In(1)
-    sgeip: In(1)
-    mtime: In(64)
-    rvfi: Out(RVFISignature())
-    # the partition register: the ID on every bus request, and whether it is locked
-    pid: Out(PID_WIDTH)
-    pid_locked: Out(1)
-    # LR/SC across harts: this hart's reservation, and a store by another hart to it
-    resv_valid: Out(1)
-    resv_addr: Out(30)
-    resv_kill: In(1)
-    # what the hart is doing, for timelines: privilege (1:0), V (2), asleep in WFI (3)
-    state: Out(4)
-
     def __init__(self, *, hartid=0, reset_addr=0x1000, pma=None, hext=True, late_mem=False,
-                 pmp_entries=PMP_ENTRIES, fault=None):
+                 pmp_entries=PMP_ENTRIES, windows=None, fault=None):
         if not isinstance(reset_addr, int) or reset_addr % 4 or not 0 <= reset_addr < 2**32:
             raise ValueError(f"reset_addr must be a word-aligned 32-bit address, "
                              f"not {reset_addr!r}")
@@ -176,7 +163,26 @@ class Core(wiring.Component):
         self.late_mem = bool(late_mem)
         self.pmp_entries = check_pmp_entries(pmp_entries)
         self.fault = fault
-        super().__init__()
+        ports = {
+            "ibus": Out(BusSignature()), "dbus": Out(BusSignature()),
+            "iobus": Out(BusSignature()),
+            "msip": In(1), "mtip": In(1), "meip": In(1), "seip": In(1), "sgeip": In(1),
+            "mtime": In(64),
+            "rvfi": Out(RVFISignature()),
+            # the partition register: the ID on every bus request, and whether it is locked
+            "pid": Out(PID_WIDTH), "pid_locked": Out(1),
+            # LR/SC across harts: this hart's reservation, and a store by another hart to it
+            "resv_valid": Out(1), "resv_addr": Out(30), "resv_kill": In(1),
+            # what the hart is doing, for timelines: privilege (1:0), V (2), asleep in WFI (3)
+            "state": Out(4),
+        }
+        self.windows = None
+        if windows is not None:
+            if not self.late_mem:
+                raise ValueError("windows (the buses' hits from registers) needs late_mem")
+            self.windows = {bus: list(windows[bus]) for bus in ("dbus", "iobus")}
+            ports |= {f"{bus}_hit": Out(len(w)) for bus, w in self.windows.items()}
+        super().__init__(wiring.Signature(ports))
 
     def elaborate(self, platform):
         m = Module()
@@ -187,7 +193,8 @@ class Core(wiring.Component):
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext,
                                          pmp_entries=self.pmp_entries,
                                          late_irq=self.late_mem, late_csr=self.late_mem)
-        m.submodules.mmu = mmu = Mmu(registered_pte=self.late_mem)
+        m.submodules.mmu = mmu = Mmu(registered_pte=self.late_mem,
+                                     windows=self.windows["dbus"] if self.windows else ())
         m.submodules.pmp_i = pmp_i = PmpChecker(self.pmp_entries)
         m.submodules.pmp_d = pmp_d = PmpChecker(self.pmp_entries)
         m.submodules.regs = regs = memory.Memory(shape=32, depth=32, init=[])
@@ -451,6 +458,8 @@ class Core(wiring.Component):
         io_sel = Signal(4)
         io_dat = Signal(32)
         io_ram = Signal()        # late_mem: the registered access is to memory (data bus)
+        io_hits = {bus: Signal(len(windows), name=f"io_{bus}_hit")    # ... its windows
+                   for bus, windows in (self.windows or {}).items()}
         io_lock = Signal()       # ... an AMO's read, its write follows
         io_sc = Signal()         # ... an SC's write, made only while its reservation holds
         m.d.comb += checked.eq(Cat(Const(0, 2), io_adr) if late else d_paddr)
@@ -719,6 +728,10 @@ class Core(wiring.Component):
             if late:
                 m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
                              io_sc.eq(dec.sc), io_resv.eq(resv_addr == d_paddr[2:32])]
+                if self.windows:
+                    # which decoder window the access goes to, on either bus
+                    m.d.sync += [io_hits[bus].eq(window_hits(d_paddr[2:32], windows))
+                                 for bus, windows in self.windows.items()]
 
         # E's instruction empties the TLBs (SFENCE.VMA, HFENCE, a write of an address
         # translation CSR). late_mem: a cycle later, from a register, so that E's decision
@@ -1105,6 +1118,9 @@ class Core(wiring.Component):
                          dbus.sel.eq(0b1111), dbus.we.eq(0), dbus.abort.eq(mmu.bus_abort)]
         m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err),
                      mmu.bus_stall.eq(dbus.stall)]
+        if self.windows:
+            m.d.comb += [self.dbus_hit.eq(Mux(mmu.busy, mmu.bus_hit, io_hits["dbus"])),
+                         self.iobus_hit.eq(io_hits["iobus"])]
         m.d.comb += [self.resv_valid.eq(resv_valid), self.resv_addr.eq(resv_addr)]
         with m.If(self.resv_kill):
             m.d.sync += resv_valid.eq(0)

@@ -22,6 +22,7 @@ from amaranth import Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
 
+from ..bus import window_hits
 from .csr import StatusLayout
 
 __all__ = ["Mmu", "Access", "Fault", "tlb_entry_layout"]
@@ -156,12 +157,18 @@ class Mmu(wiring.Component):
     is not on a path through the PTE checks into the walker's and the core's fault
     registers (``late_mem`` harts: with four harts it was the board build's longest path,
     26 of its 29 ns in wires between a RAM bank and a hart).
+
+    ``windows``: the data bus decoder's windows, ``(base, size)`` in bytes; the walker then
+    registers, with each table read's address, which of them it falls in (``bus_hit``,
+    see :func:`~rtl.bus.window_hits` and the decoder's ``hinted``).
     """
 
-    def __init__(self, *, entries=4, registered_pte=False):
+    def __init__(self, *, entries=4, registered_pte=False, windows=()):
         self.entries = entries
         self.registered_pte = bool(registered_pte)
-        super().__init__({
+        self.windows = list(windows)
+        hits = {"bus_hit": Out(len(self.windows))} if self.windows else {}
+        super().__init__(hits | {
             "status": In(StatusLayout),
             "flush": In(1),
             "i_vaddr": In(32), "i_ctx": In(ContextLayout),
@@ -198,6 +205,13 @@ class Mmu(wiring.Component):
         va = Signal(32)
         fetch_side = Signal()
         ptr = Signal(34)              # the PTE to read
+        ptr_hit = Signal(len(self.windows))    # ... the windows its word address is in
+
+        def point(address):
+            """Read the PTE at ``address`` (34 bits) next."""
+            m.d.sync += ptr.eq(address)
+            if self.windows:
+                m.d.sync += ptr_hit.eq(window_hits(address[2:32], self.windows))
         s_level = Signal()
         s_on = Signal()
         s_ppn = Signal(22)
@@ -233,6 +247,8 @@ class Mmu(wiring.Component):
             m.next = "IDLE"
 
         m.d.comb += [self.fault_gpa.eq(g_target[2:34]), self.bus_adr.eq(ptr[0:32])]
+        if self.windows:
+            m.d.comb += self.bus_hit.eq(ptr_hit)
 
         # While idle the walker keeps both sides' addresses and contexts, every cycle and
         # whatever happens: a walk starts from these registers a cycle after it is asked
@@ -256,8 +272,8 @@ class Mmu(wiring.Component):
                 m.d.sync += [ctx.eq(side_ctx), va.eq(side_va),
                              s_level.eq(1), g_on.eq(0), g_super.eq(1)]
                 with m.If(~side_ctx.virt):
-                    m.d.sync += [s_on.eq(1),
-                                 ptr.eq(Cat(Const(0, 2), side_va[22:32], st.satp[0:22]))]
+                    m.d.sync += s_on.eq(1)
+                    point(Cat(Const(0, 2), side_va[22:32], st.satp[0:22]))
                     m.next = "S_READ"
                 with m.Elif(st.vsatp[31]):
                     m.d.sync += [s_on.eq(1), g_after_pte.eq(1),
@@ -269,8 +285,8 @@ class Mmu(wiring.Component):
                     m.next = "G_START"
             with m.State("G_START"):
                 with m.If(st.hgatp[31]):
-                    m.d.sync += [g_on.eq(1), g_level.eq(1),
-                                 ptr.eq(Cat(Const(0, 2), g_target[22:34], st.hgatp[2:22]))]
+                    m.d.sync += [g_on.eq(1), g_level.eq(1)]
+                    point(Cat(Const(0, 2), g_target[22:34], st.hgatp[2:22]))
                     m.next = "G_READ"
                 with m.Else():
                     m.d.sync += [g_on.eq(0), g_super.eq(1), g_ppn.eq(g_target[12:34]),
@@ -305,12 +321,12 @@ class Mmu(wiring.Component):
                     ]
                     m.next = "G_DONE"
                 with m.Else():
-                    m.d.sync += [g_level.eq(0),
-                                 ptr.eq(Cat(Const(0, 2), g_target[12:22], pte.ppn0, pte.ppn1))]
+                    m.d.sync += g_level.eq(0)
+                    point(Cat(Const(0, 2), g_target[12:22], pte.ppn0, pte.ppn1))
                     m.next = "G_READ"
             with m.State("G_DONE"):
                 with m.If(g_after_pte):
-                    m.d.sync += ptr.eq(Cat(g_target[0:12], g_ppn))
+                    point(Cat(g_target[0:12], g_ppn))
                     m.next = "S_READ"
                 with m.Else():
                     m.next = "FILL"
@@ -338,7 +354,7 @@ class Mmu(wiring.Component):
                         m.d.sync += [g_after_pte.eq(1), g_target.eq(next_ptr)]
                         m.next = "G_START"
                     with m.Else():
-                        m.d.sync += ptr.eq(next_ptr)
+                        point(next_ptr)
                         m.next = "S_READ"
             with m.State("FILL"):
                 entry = Signal(tlb_entry_layout)

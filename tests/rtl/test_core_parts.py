@@ -1,12 +1,14 @@
+# amaranth: UnusedElaboratable=no
 """Pieces of the core's logic checked on their own (amaranth.sim)."""
 
 import random
 
+import pytest
 from amaranth import Module, Signal
 from amaranth.sim import Simulator
 
 from zerovisor.rtl.cpu.alu import ALU
-from zerovisor.rtl.cpu.core import crosses_page
+from zerovisor.rtl.cpu.core import Core, crosses_page
 
 
 def test_a_page_crossing_is_told_from_the_low_carry_and_the_offsets_upper_bits():
@@ -63,3 +65,12 @@ def test_the_alus_comparisons_in_two_halves_agree_with_whole_words():
     sim = Simulator(alu)
     sim.add_testbench(body)
     sim.run()
+
+
+def test_a_core_registers_its_windows_only_with_late_memory_accesses():
+    # (the hits are registered with a late_mem request; a core without them has none)
+    windows = {"dbus": [(0x8000_0000, 0x1000)], "iobus": [(0x1000_0000, 0x1000)]}
+    with pytest.raises(ValueError, match="windows .* needs late_mem"):
+        Core(windows=windows)
+    core = Core(windows=windows, late_mem=True)
+    assert len(core.dbus_hit) == 1 and len(core.iobus_hit) == 1

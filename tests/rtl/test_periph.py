@@ -4,12 +4,12 @@
 import random
 
 import pytest
-from amaranth import Module
+from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import Out, connect
 from amaranth.sim import Simulator
 
-from zerovisor.rtl.bus import BusSignature, Decoder
+from zerovisor.rtl.bus import BusSignature, Decoder, window_hits
 from zerovisor.rtl.periph.clint import CLINT
 from zerovisor.rtl.periph.finisher import Finisher
 from zerovisor.rtl.periph.sram import SRAM
@@ -26,22 +26,38 @@ def simulate(dut, testbench, processes=()):
     sim.run()
 
 
+_WINDOWS = [("a", 0x1000, 0x1000), ("b", 0x8000_0000, 0x4000)]
+
+
 class _TwoSrams(wiring.Component):
+    """Two SRAMs behind a decoder; ``hinted``: the decoder told the window by ``hit``,
+    which follows the address (``window_hits``) unless ``forcing``, then ``force``."""
+
     bus: Out(BusSignature()).flip()
+    forcing: Out(1).flip()
+    force: Out(len(_WINDOWS)).flip()
+
+    def __init__(self, hinted=False):
+        self.hinted = hinted
+        super().__init__()
 
     def elaborate(self, platform):
         m = Module()
-        m.submodules.dec = dec = Decoder([("a", 0x1000, 0x1000), ("b", 0x8000_0000, 0x4000)])
+        m.submodules.dec = dec = Decoder(_WINDOWS, hinted=self.hinted)
         m.submodules.a = a = SRAM(size=0x1000, ports=1, writable=False, init=[0x11, 0x22])
         m.submodules.b = b = SRAM(size=0x4000, ports=1)
         connect(m, wiring.flipped(self.bus), dec.bus)
         connect(m, dec.subs.a, a.bus0)
         connect(m, dec.subs.b, b.bus0)
+        if self.hinted:
+            hits = window_hits(self.bus.adr, [(base, size) for _, base, size in _WINDOWS])
+            m.d.comb += dec.hit.eq(Mux(self.forcing, self.force, hits))
         return m
 
 
-def test_decoder_routes_by_address_and_answers_err_elsewhere():
-    dut = _TwoSrams()
+@pytest.mark.parametrize("hinted", [False, True], ids=["by-address", "hinted"])
+def test_decoder_routes_by_address_and_answers_err_elsewhere(hinted):
+    dut = _TwoSrams(hinted)
 
     async def tb(ctx):
         assert await bus_read(ctx, dut.bus, 0x1004) == 0x22
@@ -72,6 +88,26 @@ def test_decoder_does_not_answer_an_aborted_request():
         assert not ctx.get(dut.bus.err) and not ctx.get(dut.bus.ack)
         with pytest.raises(BusError):
             await bus_read(ctx, dut.bus, 0x4000_0000)
+
+    simulate(dut, tb)
+
+
+def test_a_hinted_decoder_routes_by_its_hit_input_alone():
+    """The initiator's ``hit`` decides (it must agree with the address; here it does not,
+    to show that the address is not compared): an address in ``a`` is read from ``b`` at
+    the same offset in its window, and no hit at all is answered with ``err``."""
+    dut = _TwoSrams(hinted=True)
+
+    async def tb(ctx):
+        await bus_write(ctx, dut.bus, 0x8000_1004, 0x5A5A_0001)
+        ctx.set(dut.forcing, 1)
+        ctx.set(dut.force, 0b10)
+        assert await bus_read(ctx, dut.bus, 0x1004) == 0x5A5A_0001
+        ctx.set(dut.force, 0b01)
+        assert await bus_read(ctx, dut.bus, 0x8000_0000) == 0x11
+        ctx.set(dut.force, 0)
+        with pytest.raises(BusError):
+            await bus_read(ctx, dut.bus, 0x1004)
 
     simulate(dut, tb)
 
