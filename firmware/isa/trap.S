@@ -48,6 +48,18 @@ TEST_BEGIN
     la t6, 4b
     li gp, 18
     bne a5, t6, zv_fail
+    /* bit 1 of a JALR's target with a carry out of bit 0: (3f + 1) + 1 traps, (7f - 1) + 1
+     * does not (bit 0 cleared) */
+    la s1, 3f
+    addi s1, s1, 1
+    jalr s3, 1(s1)
+    CHECK_TRAP(37, 0)
+    CHECK(38, s3, 0)
+    la s1, 7f
+    addi s1, s1, -1
+    jalr s3, 1(s1)
+    j zv_fail
+7:  CHECK_NO_TRAP(39)
     /* so does a taken branch (mepc: the branch, mtval: the target); not taken, it does
      * not, and JAL does not link either */
     li s1, 1

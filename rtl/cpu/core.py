@@ -352,6 +352,11 @@ class Core(wiring.Component):
         with m.Else():
             m.d.comb += [target.eq(e_pc + dec.imm_b), jumps.eq(dec.branch & cond)]
         pc4 = e_pc + 4
+        # A jump's target's bit 1 worked out from the two low bits of the sum's operands,
+        # not taken from the adders, so that the trap and the chain of E's decisions
+        # behind it do not wait on a carry chain
+        target_misaligned = Mux(dec.jalr, (r1[0:2] + dec.imm_i[0:2])[1],
+                                (e_pc[0:2] + dec.imm_j[0:2])[1])
 
         # Data access: address, translation, lanes, alignment, permissions. HLV and HSV are
         # loads and stores made as if V=1 at the privilege hstatus.SPVP names.
@@ -779,7 +784,7 @@ class Core(wiring.Component):
                 trap(Cause.ECALL_U + priv.as_value() + (virt & (priv == Priv.S)), 0)
             with m.Elif(dec.ebreak):
                 trap(Cause.BREAKPOINT, e_pc, gva=virt)
-            with m.Elif((dec.jal | dec.jalr) & target[1]):
+            with m.Elif((dec.jal | dec.jalr) & target_misaligned):
                 trap(Cause.INSN_MISALIGNED, target, gva=virt)
             with m.Elif(is_mem):
                 data_access()
@@ -1034,8 +1039,11 @@ class Core(wiring.Component):
         # A fetch walk starts with nothing in flight, so no answer arrives to be guessed
         # from, and not while a walk's fault waits to be handed on (which steps F): neither
         # the block RAM's answer nor the guess is on the path to the walker's registers.
+        # (nor while a trap is decided: with nothing in flight, E is empty, and with W
+        # empty there is no bus error, so none is; the chain of E's decisions is then not
+        # on the path to the walker's state)
         with m.If(issue & ~fetch_ready & ~ifault & (in_flight == 0) & ~w_valid & ~mmu.busy
-                  & ~redirect & ~trapping):
+                  & ~redirect):
             m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
         # The queue: E's finished instruction leaves, the answer arriving joins behind
         # the rest; a redirect empties it (dropping an answer on the way: only the valid
