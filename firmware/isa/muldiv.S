@@ -37,5 +37,20 @@ TEST_BEGIN
     TEST_RR(39, remu, 0xffffffff, 0xfffffffe, 1)
     TEST_RR_SAME(40, mul, 12, 144)
     TEST_RR_SAME(41, div, -9, 1)
+    /* a product read by the very next instruction, as either operand, and by another
+     * multiplication at once (a board's hart works a product out in W's cycle) */
+    li s0, 7
+    li s1, 6
+    mul s2, s0, s1
+    add s3, s2, x0
+    add s4, x0, s2
+    mul s5, s2, s1
+    mulhu s6, s5, s5
+    sub s7, s5, s2
+    CHECK(50, s3, 42)
+    CHECK(51, s4, 42)
+    CHECK(52, s5, 252)
+    CHECK(53, s6, 0)
+    CHECK(54, s7, 210)
     PASS
 TEST_END

@@ -188,7 +188,7 @@ class Core(wiring.Component):
         m = Module()
         m.submodules.dec = dec = Decoder(hext=self.hext)
         m.submodules.alu = alu = ALU()
-        m.submodules.muldiv = muldiv = MulDiv()
+        m.submodules.muldiv = muldiv = MulDiv(late=self.late_mem)
         m.submodules.amo = amo = AmoALU()
         m.submodules.csr = csr = CSRFile(hartid=self.hartid, hext=self.hext,
                                          pmp_entries=self.pmp_entries,
@@ -312,14 +312,19 @@ class Core(wiring.Component):
             rd2 = Mux(x_hits[1], x_value, rp2.data)
         else:
             rd1, rd2 = rp1.data, rp2.data
-        m.d.comb += [r1.eq(Mux(w_hits[0], w_computed, rd1)),
-                     r2.eq(Mux(w_hits[1], w_computed, rd2))]
+        # late_mem: a product is not bypassed from W either: it is worked out in W's cycle
+        # from the factors E registered (MulDiv's ``late``), so an instruction that reads
+        # it waits a cycle as for load data and takes it from X
+        w_bypassed = w_value if late else w_computed
+        m.d.comb += [r1.eq(Mux(w_hits[0], w_bypassed, rd1)),
+                     r2.eq(Mux(w_hits[1], w_bypassed, rd2))]
 
         # (the register fields of instructions that read them: elsewhere the same bits are
         # an immediate, and matching them would stall for nothing)
         reads_rs1 = ~(dec.lui | dec.auipc | dec.jal)
         reads_rs2 = dec.branch | dec.store | dec.op | dec.muldiv | dec.amo | dec.hsv
-        load_use = w_load & ((w_hits[0] & reads_rs1) | (w_hits[1] & reads_rs2))
+        load_use = ((w_load | w_mul) if late else w_load) \
+            & ((w_hits[0] & reads_rs1) | (w_hits[1] & reads_rs2))
 
         # --- E: execution units ----------------------------------------------------------
         m.d.comb += [

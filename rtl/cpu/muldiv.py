@@ -1,6 +1,6 @@
 """The M extension: a one-cycle multiplier and an iterative (32-cycle) divider."""
 
-from amaranth import Cat, Module, Mux, Signal
+from amaranth import Cat, Module, Mux, Signal, signed
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -18,6 +18,11 @@ class MulDiv(wiring.Component):
 
     Division by zero and signed overflow give the results the spec fixes (quotient all
     ones and remainder the dividend; quotient ``-2**31`` and remainder 0).
+
+    ``late``: a multiplication's operands are registered instead of its product, which
+    is worked out in the next cycle from them (the results are valid then as before, but
+    late in the cycle: the multiplier and its adders are a cycle of their own instead of
+    following the core's operand bypass).
     """
 
     start: In(1)
@@ -27,6 +32,10 @@ class MulDiv(wiring.Component):
     done: Out(1)
     result: Out(32)
     mul_result: Out(32)
+
+    def __init__(self, *, late=False):
+        self.late = bool(late)
+        super().__init__()
 
     def elaborate(self, platform):
         m = Module()
@@ -38,6 +47,9 @@ class MulDiv(wiring.Component):
         b_neg = b_signed & self.b[31]
 
         product = Signal(64)
+        if self.late:
+            mul_factors = (Signal(signed(33)), Signal(signed(33)))
+            m.d.comb += product.eq(mul_factors[0] * mul_factors[1])
         # Divider state: remainder:quotient shift register over the operands' magnitudes.
         rem = Signal(33)
         quo = Signal(32)
@@ -53,9 +65,12 @@ class MulDiv(wiring.Component):
         with m.If(self.start):
             m.d.sync += op.eq(self.op)
             with m.If(is_mul):
-                m.d.sync += product.eq(
-                    Mux(a_signed, self.a.as_signed(), self.a) *
-                    Mux(b_signed, self.b.as_signed(), self.b))
+                factors = (Mux(a_signed, self.a.as_signed(), self.a),
+                           Mux(b_signed, self.b.as_signed(), self.b))
+                if self.late:
+                    m.d.sync += [f.eq(v) for f, v in zip(mul_factors, factors)]
+                else:
+                    m.d.sync += product.eq(factors[0] * factors[1])
                 m.d.sync += [busy.eq(0), count.eq(0)]
             with m.Else():
                 m.d.sync += [
