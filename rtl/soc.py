@@ -262,9 +262,13 @@ class SoC(wiring.Component):
             guarded[f"{prefix}_DATA"] = (ddecs, bank_names[b], bank.bus0, base)
             guarded[f"{prefix}_FETCH"] = (idecs, bank_names[b], bank.bus1, base)
             homes[f"{prefix}_FETCH"] = self.bank_harts[b]   # (data ports are registered)
+        # (late_mem: it stalls while any checker's configuration port does, the cycle after
+        # a write, whichever is addressed: the address comparison is off the path of that
+        # stall through the control block's checker and arbiter into every hart)
         m.submodules.partctl = partctl = Decoder(
             [(name.lower(), CHECKER_SLOT * i, CHECKER_SLOT) for i, name in enumerate(targets)],
-            addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length())
+            addr_width=(regions["PARTCTL"].size // 4 - 1).bit_length(),
+            stall_any=self.late_mem)
         devices = {f"UART{u}": u_.bus for u, u_ in enumerate(uarts)} | {
             "CLINT": clint.bus, "FINISHER": finisher.bus, "PLIC": plic.bus,
             "DOORBELL": doorbells.bus, "PARTCTL": partctl.bus}

@@ -105,9 +105,14 @@ class Decoder(wiring.Component):
         address itself, so that an initiator that registers its hits with its request
         (a board's hart) has no address comparison on the path from its request
         registers to ``stall`` and back into its pipeline.
+    stall_any : bool
+        Stall a request whenever any subordinate stalls, whichever window it is for (it
+        then reaches none, nor is a miss answered): the stall is then an OR of the
+        subordinates' alone, the address comparison off its path. For subordinates that
+        stall rarely (the partition control block's checkers, the cycle after a write).
     """
 
-    def __init__(self, windows, *, addr_width=30, hinted=False):
+    def __init__(self, windows, *, addr_width=30, hinted=False, stall_any=False):
         names = set()
         for name, base, size in windows:
             if name in names:
@@ -129,6 +134,7 @@ class Decoder(wiring.Component):
                                  f"address space")
         self._windows = list(windows)
         self.hinted = bool(hinted)
+        self.stall_any = bool(stall_any)
         members = {"bus": In(BusSignature(addr_width))}
         if self.hinted:
             members["hit"] = In(len(self._windows))
@@ -146,12 +152,17 @@ class Decoder(wiring.Component):
         stalls = []     # (windows do not overlap: at most one is hit, an OR of them)
         hits = self.hit if self.hinted else window_hits(
             bus.adr, [(base, size) for _, base, size in self._windows])
+        held_off = Const(0)       # stall_any: every request waits while a subordinate stalls
+        if self.stall_any:
+            held_off = Signal()
+            m.d.comb += held_off.eq(Cat(getattr(self.subs, name).stall
+                                        for name, _, _ in self._windows).any())
         for i, (name, base, size) in enumerate(self._windows):
             sub = getattr(self.subs, name)
             hit = Signal(name=f"hit_{name}")
             m.d.comb += [
                 hit.eq(hits[i]),
-                sub.cyc.eq(bus.cyc & hit),
+                sub.cyc.eq(bus.cyc & hit & ~held_off),
                 sub.we.eq(bus.we),
                 sub.adr.eq(bus.adr),
                 sub.sel.eq(bus.sel),
@@ -162,9 +173,10 @@ class Decoder(wiring.Component):
                 sub.lock.eq(bus.lock),
                 sub.abort.eq(bus.abort),
             ]
-            stalls.append(hit & sub.stall)
+            if not self.stall_any:
+                stalls.append(hit & sub.stall)
             was_hit = Signal(name=f"was_hit_{name}")
-            m.d.sync += was_hit.eq(bus.cyc & hit & ~sub.stall)
+            m.d.sync += was_hit.eq(bus.cyc & hit & ~sub.stall & ~held_off)
             answering.append((was_hit, sub))
             hit_any = hit_any | hit
         # At most one window answers (the windows do not overlap), so the answer is an OR
@@ -172,7 +184,9 @@ class Decoder(wiring.Component):
         # priority chain of multiplexers, on the path from the block RAM's answer to the
         # instruction's predecode.
         miss_err = Signal()
-        m.d.sync += miss_err.eq(bus.cyc & ~bus.abort & ~hit_any)
+        m.d.sync += miss_err.eq(bus.cyc & ~bus.abort & ~hit_any & ~held_off)
+        if self.stall_any:
+            stalls = [held_off]
         dat_r, ack, err = 0, 0, miss_err
         for was_hit, sub in answering:
             dat_r = dat_r | (sub.dat_r & was_hit.replicate(32))

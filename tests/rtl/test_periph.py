@@ -112,6 +112,55 @@ def test_a_hinted_decoder_routes_by_its_hit_input_alone():
     simulate(dut, tb)
 
 
+class _StallingPair(wiring.Component):
+    """Two SRAMs behind a ``stall_any`` decoder; ``a`` stalls while ``stall_a``."""
+
+    bus: Out(BusSignature()).flip()
+    stall_a: Out(1).flip()
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.dec = dec = Decoder(_WINDOWS, stall_any=True)
+        m.submodules.a = a = SRAM(size=0x1000, ports=1, writable=False, init=[0x11, 0x22])
+        m.submodules.b = b = SRAM(size=0x4000, ports=1)
+        connect(m, wiring.flipped(self.bus), dec.bus)
+        connect(m, dec.subs.b, b.bus0)
+        sub = dec.subs.a
+        m.d.comb += [getattr(a.bus0, name).eq(getattr(sub, name))
+                     for name in ("we", "adr", "sel", "dat_w")]
+        m.d.comb += [a.bus0.cyc.eq(sub.cyc & ~self.stall_a), sub.stall.eq(self.stall_a),
+                     sub.dat_r.eq(a.bus0.dat_r), sub.ack.eq(a.bus0.ack),
+                     sub.err.eq(a.bus0.err)]
+        return m
+
+
+def test_a_stall_any_decoder_holds_every_request_while_one_subordinate_stalls():
+    """A write to ``b`` (or a request for no window) waits while ``a`` stalls: it reaches
+    nothing and gets no answer, not even a miss's err; then it goes through."""
+    dut = _StallingPair()
+
+    async def tb(ctx):
+        ctx.set(dut.stall_a, 1)
+        for address in (0x8000_0008, 0x4000_0000):
+            ctx.set(dut.bus.cyc, 1)
+            ctx.set(dut.bus.we, 1)
+            ctx.set(dut.bus.sel, 0b1111)
+            ctx.set(dut.bus.dat_w, 0xBAD)
+            ctx.set(dut.bus.adr, address >> 2)
+            assert ctx.get(dut.bus.stall)
+            await ctx.tick()
+            ctx.set(dut.bus.cyc, 0)
+            assert not ctx.get(dut.bus.ack) and not ctx.get(dut.bus.err)
+        ctx.set(dut.stall_a, 0)
+        assert await bus_read(ctx, dut.bus, 0x8000_0008) == 0     # the write never landed
+        await bus_write(ctx, dut.bus, 0x8000_0008, 0x600D)
+        assert await bus_read(ctx, dut.bus, 0x8000_0008) == 0x600D
+        with pytest.raises(BusError):
+            await bus_read(ctx, dut.bus, 0x4000_0000)
+
+    simulate(dut, tb)
+
+
 @pytest.mark.parametrize("windows, message", [
     ([("a", 0x1000, 0x1000), ("a", 0x2000, 0x1000)], "used twice"),
     ([("a", 0x1000, 0x3000)], "power of two"),
