@@ -78,8 +78,11 @@ class BusSignature(wiring.Signature):
 def window_hits(adr, windows):
     """One bit per window ``(base, size)`` (in bytes, naturally aligned, a power of two):
     whether the word address ``adr`` falls in it, the first window lowest."""
-    return Cat((adr >> (size // 4 - 1).bit_length())
-               == (base >> 2 >> (size // 4 - 1).bit_length()) for base, size in windows)
+    hits = []
+    for base, size in windows:
+        inside = (size // 4 - 1).bit_length()      # word-address bits within the window
+        hits.append((adr >> inside) == (base >> 2 >> inside))
+    return Cat(hits)
 
 
 class Decoder(wiring.Component):
