@@ -439,7 +439,7 @@ class Core(wiring.Component):
         amo_made = Signal(32)
         amo_old = amo_kept if self.late_mem else dbus.dat_r
         amo_new = amo_made if self.late_mem else amo.result
-        m.d.comb += [amo.op.eq(e_insn[27:32]), amo.old.eq(amo_old), amo.operand.eq(r2)]
+        m.d.comb += [amo.op.eq(e_insn[27:32]), amo.old.eq(amo_old)]
 
         alu_result = alu.out
         if self.fault == "xor":
@@ -467,6 +467,10 @@ class Core(wiring.Component):
         io_we = Signal()
         io_sel = Signal(4)
         io_dat = Signal(32)
+        # (late_mem: an AMO's operand is the registered store data, rs2's word for an AMO,
+        # aligned as it must be, held while the AMO is under way: the register file and the
+        # bypass are not on the path into amo_made)
+        m.d.comb += amo.operand.eq(io_dat if late else r2)
         io_ram = Signal()        # late_mem: the registered access is to memory (data bus)
         io_hits = {bus: Signal(len(windows), name=f"io_{bus}_hit")    # ... its windows
                    for bus, windows in (self.windows or {}).items()}
