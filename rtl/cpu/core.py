@@ -863,7 +863,7 @@ class Core(wiring.Component):
         other = Mux(dec.csr, csr.rdata,
                     Mux(dec.sc, ~sc_holds,
                         Mux(dec.amo, amo_old,
-                            Mux(dec.muldiv, muldiv.result,
+                            Mux(dec.muldiv, muldiv.div_result,
                                 Mux(dec.lui, dec.imm_u,
                                     Mux(dec.auipc, e_pc + dec.imm_u, pc4))))))
         m.d.comb += n_value.eq(Mux(uses_alu, alu_result, other))

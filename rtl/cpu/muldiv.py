@@ -11,10 +11,10 @@ __all__ = ["MulDiv"]
 
 class MulDiv(wiring.Component):
     """Starts on ``start`` with ``op`` (the M-extension funct3), ``a`` and ``b``. A
-    multiplication's ``result`` is valid in the next cycle (the core reads it in its W
-    stage), and so is ``mul_result``, the same without the divider's sign correction
-    (shorter logic, for the core's bypass); a division raises ``done`` 33 cycles later,
-    with ``result`` valid then.
+    multiplication's ``mul_result`` is valid in the next cycle (the core reads it in its
+    W stage); a division raises ``done`` 33 cycles later, with ``div_result`` (the
+    quotient or the remainder) valid then. The two results are kept apart so that the
+    product never passes through the mux the core's E stage reads a division from.
 
     Division by zero and signed overflow give the results the spec fixes (quotient all
     ones and remainder the dividend; quotient ``-2**31`` and remainder 0).
@@ -30,8 +30,8 @@ class MulDiv(wiring.Component):
     a: In(32)
     b: In(32)
     done: Out(1)
-    result: Out(32)
     mul_result: Out(32)
+    div_result: Out(32)
 
     def __init__(self, *, late=False):
         self.late = bool(late)
@@ -103,17 +103,10 @@ class MulDiv(wiring.Component):
 
         quotient = Mux(by_zero, 0xFFFFFFFF, Mux(neg_q, -quo, quo))
         remainder = Mux(by_zero, dividend, Mux(neg_r, -rem[0:32], rem[0:32]))
-        with m.Switch(op):
-            with m.Case(Funct3.MUL):
-                m.d.comb += self.result.eq(product[0:32])
-            with m.Case(Funct3.MULH, Funct3.MULHSU, Funct3.MULHU):
-                m.d.comb += self.result.eq(product[32:64])
-            with m.Case(Funct3.DIV, Funct3.DIVU):
-                m.d.comb += self.result.eq(quotient)
-            with m.Case(Funct3.REM, Funct3.REMU):
-                m.d.comb += self.result.eq(remainder)
         m.d.comb += [
             self.mul_result.eq(Mux(op == Funct3.MUL, product[0:32], product[32:64])),
+            # DIV and DIVU are funct3 4 and 5, REM and REMU 6 and 7.
+            self.div_result.eq(Mux(op[1], remainder, quotient)),
             self.done.eq(pending_mul | div_done),
         ]
         return m
