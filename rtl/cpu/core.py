@@ -52,7 +52,7 @@ from .alu import ALU, AmoALU
 from .csr import CSRFile
 from .decoder import Decoder, Predecoded, predecode
 from .isa import Cause, Funct3, Priv
-from .lsu import load_extend, store_lanes
+from .lsu import LoadPick, load_pick, load_result, store_lanes
 from .mmu import Access, Fault, Mmu
 from .muldiv import MulDiv
 from .pma import Pma, pma_allows
@@ -281,12 +281,11 @@ class Core(wiring.Component):
         w_mem = Signal()           # W's data access is answered this cycle
         w_io = Signal()            # ... on the I/O bus
         w_pc = Signal(32)
-        w_f3 = Signal(3)
+        w_pick = Signal(LoadPick)  # where the bytes of W's value come from (a load's or not)
         w_addr = Signal(32)
         w_paddr = Signal(32)
-        load_value = Signal(32)
+        w_result = Signal(32)
         w_computed = Mux(w_mul, muldiv.mul_result, w_value)
-        w_result = Mux(w_load, load_value, w_computed)
 
         # W's result is bypassed into E unless it is load data, which arrives from the bus
         # late in the cycle: an instruction that names the register a load in W writes
@@ -1161,7 +1160,8 @@ class Core(wiring.Component):
             m.d.sync += [
                 w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap),
                 w_load.eq(n_load), w_mul.eq(n_mul), w_io.eq(n_io),
-                w_f3.eq(Mux(dec.amo, Funct3.LW, dec.mem_f3)),
+                *(getattr(w_pick, k).eq(v)
+                  for k, v in load_pick(n_load, dec.mem_f3, daddr).items()),
                 w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr), w_virt.eq(d_virt),
                 w_paddr.eq(d_paddr),
                 w_insn.eq(e_insn), w_pc.eq(e_pc), w_next.eq(n_next), w_trap.eq(n_trap),
@@ -1172,7 +1172,7 @@ class Core(wiring.Component):
                 order.eq(order + 1),
             ]
 
-        m.d.comb += load_value.eq(load_extend(w_f3, w_dat_r, w_addr))
+        m.d.comb += w_result.eq(load_result(w_pick, w_dat_r, w_computed))
 
         writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
         if late:

@@ -2,11 +2,9 @@
 a size uses, where its data sits, and how a load's value is extended."""
 
 from amaranth import Cat, Const, Mux
+from amaranth.lib import data
 
-from .decoder import sext
-from .isa import Funct3
-
-__all__ = ["store_lanes", "load_extend"]
+__all__ = ["store_lanes", "LoadPick", "load_pick", "load_result"]
 
 
 def store_lanes(size, addr, data):
@@ -21,10 +19,56 @@ def store_lanes(size, addr, data):
     return misaligned, lanes, replicated
 
 
-def load_extend(f3, word, addr):
-    """The register value of a load with funct3 ``f3`` at ``addr`` from the bus ``word``."""
-    lane = word >> Cat(Const(0, 3), addr[0:2])
-    return Mux(f3 == Funct3.LB, sext(lane[0:8]),
-               Mux(f3 == Funct3.LH, sext(lane[0:16]),
-                   Mux(f3 == Funct3.LBU, lane[0:8],
-                       Mux(f3 == Funct3.LHU, lane[0:16], lane))))
+# Where each byte of a load's register value comes from, one-hot, worked out from the
+# instruction and its address as it enters W, so that in W the bus's answer (a block RAM's
+# output, the latest signal of the cycle) passes through a flat AND-OR of a few terms
+# instead of a shifter and a chain of multiplexers over funct3 (on a board, the load
+# path from the block RAM to the register W's result is written to).
+LoadPick = data.StructLayout({
+    "low": 4,       # bits 0-7 from the word's byte lane k (k = the datum's lowest byte)
+    "mid": 2,       # bits 8-15 from lane 1 (a word, a half at 0), lane 3 (a half at 2)
+    "top": 1,       # bits 16-31 from lanes 2 and 3 (a word)
+    "sign": 4,      # bits 16-31 extend bit 7 of lane k (a signed byte or half)
+    "mid_sign": 4,  # bits 8-15 extend bit 7 of lane k (a signed byte)
+    "computed": 1,  # not a load: the value is W's computed one
+})
+
+
+def load_pick(load, f3, addr):
+    """The :data:`LoadPick` of an instruction: ``load`` says whether it is a load (of
+    funct3 ``f3`` at ``addr``), else its value is computed."""
+    size = f3[0:2]                  # 0 byte, 1 half, 2 word
+    signed = ~f3[2]
+    lowest = Mux(size == 0, addr[0:2], Mux(size == 1, Cat(Const(0, 1), addr[1]), 0))
+    highest = Mux(size == 0, addr[0:2], Cat(Const(1, 1), addr[1]))   # of a byte or half
+    word, half = size == 2, size == 1
+    return {
+        "low": Mux(load, Const(1, 4) << lowest, 0),
+        "mid": Mux(load, Cat(word | (half & ~addr[1]), half & addr[1]), 0),
+        "top": load & word,
+        "sign": Mux(load & signed & ~word, Const(1, 4) << highest, 0),
+        "mid_sign": Mux(load & signed & (size == 0), Const(1, 4) << addr[0:2], 0),
+        "computed": ~load,
+    }
+
+
+def load_result(pick, word, computed):
+    """The register value of W's instruction: its load's, extended as ``pick`` (a
+    :data:`LoadPick`) says, from the bus ``word``, else ``computed``."""
+    def lane(k):
+        return word[8 * k:8 * k + 8]
+
+    def keep(bit, value):
+        return value & bit.replicate(len(value))
+
+    def extension(signs):
+        return Cat(signs[k] & word[8 * k + 7] for k in range(4)).any()
+
+    fill, mid_fill = extension(pick.sign), extension(pick.mid_sign)
+    return Cat(
+        keep(pick.low[0], lane(0)) | keep(pick.low[1], lane(1)) | keep(pick.low[2], lane(2))
+        | keep(pick.low[3], lane(3)) | keep(pick.computed, computed[0:8]),
+        keep(pick.mid[0], lane(1)) | keep(pick.mid[1], lane(3)) | mid_fill.replicate(8)
+        | keep(pick.computed, computed[8:16]),
+        keep(pick.top, word[16:32]) | fill.replicate(16) | keep(pick.computed, computed[16:32]),
+    )
