@@ -585,7 +585,10 @@ class Core(wiring.Component):
         # it alike, and E finishes it once taken, W faulting, so that the checks are on no
         # path to E's finishing)
         d_stall = Signal()
-        m.d.comb += d_stall.eq((dbus.cyc & (late | ~dbus.abort) & dbus.stall & ~mmu.busy)
+        # (late_mem: the walker's stalls are not told apart: E neither finishes nor has a
+        # request waiting while the walker runs, so that its state is not on this path)
+        walker_off = Const(1) if late else ~mmu.busy
+        m.d.comb += d_stall.eq((dbus.cyc & (late | ~dbus.abort) & dbus.stall & walker_off)
                                | (iobus.cyc & (late | ~iobus.abort) & iobus.stall))
         taken = ~d_stall
 
@@ -1128,14 +1131,16 @@ class Core(wiring.Component):
                          dbus.sel.eq(Mux(amo_write, 0b1111, io_sel)),
                          dbus.dat_w.eq(Mux(amo_write, amo_new, io_dat))]
 
-        # The walker has the data bus while it runs (E is held or empty then).
-        with m.If(mmu.busy):
+        # The walker has the data bus while it runs (E is held or empty then); the bus is
+        # switched to it while it reads, from its request register (``bus_cyc``): E has
+        # no request on the bus in its other cycles either.
+        with m.If(mmu.bus_cyc):
             m.d.comb += [dbus.cyc.eq(mmu.bus_cyc), dbus.adr.eq(mmu.bus_adr[2:32]),
                          dbus.sel.eq(0b1111), dbus.we.eq(0), dbus.abort.eq(mmu.bus_abort)]
         m.d.comb += [mmu.bus_dat_r.eq(dbus.dat_r), mmu.bus_err.eq(dbus.err),
                      mmu.bus_stall.eq(dbus.stall)]
         if self.windows:
-            m.d.comb += [self.dbus_hit.eq(Mux(mmu.busy, mmu.bus_hit, io_hits["dbus"])),
+            m.d.comb += [self.dbus_hit.eq(Mux(mmu.bus_cyc, mmu.bus_hit, io_hits["dbus"])),
                          self.iobus_hit.eq(io_hits["iobus"])]
         m.d.comb += [self.resv_valid.eq(resv_valid), self.resv_addr.eq(resv_addr)]
         with m.If(self.resv_kill):

@@ -148,7 +148,10 @@ class Mmu(wiring.Component):
     is free, and keeps the bus for the walker (``bus_*``) while ``busy``. The walker asks
     the core whether each table read's address passes PMP and PMA (``bus_ok``), while
     the read is on the bus: a refused one is withdrawn in its cycle (``bus_abort``, the
-    bus's ``abort``) and the walk ends in an access fault. ``done``
+    bus's ``abort``) and the walk ends in an access fault. ``bus_cyc``, the read's
+    request, is a register (set with the table pointer, cleared as the read is taken),
+    so that a bus decoder's choice between the walker and the core need not decode the
+    walker's state. ``done``
     pulses at the end: either the TLB now holds the translation or ``fault`` says why not
     (``fault_gpa``: the guest-physical address >> 2, for a guest-page fault).
 
@@ -206,10 +209,12 @@ class Mmu(wiring.Component):
         fetch_side = Signal()
         ptr = Signal(34)              # the PTE to read
         ptr_hit = Signal(len(self.windows))    # ... the windows its word address is in
+        reading = Signal()            # the read of that PTE is on the bus (the READ states)
 
         def point(address):
-            """Read the PTE at ``address`` (34 bits) next."""
-            m.d.sync += ptr.eq(address)
+            """Read the PTE at ``address`` (34 bits) next (every READ state is entered
+            here)."""
+            m.d.sync += [ptr.eq(address), reading.eq(1)]
             if self.windows:
                 m.d.sync += ptr_hit.eq(window_hits(address[2:32], self.windows))
         s_level = Signal()
@@ -246,7 +251,8 @@ class Mmu(wiring.Component):
             m.d.comb += [self.done.eq(1), self.fault.eq(code)]
             m.next = "IDLE"
 
-        m.d.comb += [self.fault_gpa.eq(g_target[2:34]), self.bus_adr.eq(ptr[0:32])]
+        m.d.comb += [self.fault_gpa.eq(g_target[2:34]), self.bus_adr.eq(ptr[0:32]),
+                     self.bus_cyc.eq(reading)]
         if self.windows:
             m.d.comb += self.bus_hit.eq(ptr_hit)
 
@@ -295,7 +301,9 @@ class Mmu(wiring.Component):
             for stage in ("S", "G"):
                 with m.State(f"{stage}_READ"):
                     refused = (ptr[32:34] != 0) | ~self.bus_ok
-                    m.d.comb += [self.bus_cyc.eq(1), self.bus_abort.eq(refused)]
+                    m.d.comb += self.bus_abort.eq(refused)
+                    with m.If(refused | ~self.bus_stall):
+                        m.d.sync += reading.eq(0)
                     with m.If(refused):
                         finish(Fault.ACCESS)
                     with m.Elif(~self.bus_stall):
