@@ -1161,19 +1161,26 @@ class Core(wiring.Component):
         w_wdata = Signal(32)
         w_rdata = Signal(32)
         m.d.sync += w_valid.eq(e_done)
+        # W's registers that are looked at only in W's cycle (while w_valid) follow E's
+        # every cycle, so that E's finishing is not their enable (it already enables the
+        # fetch queue's every entry); the rest hold what they report (RVFI, and the
+        # trap a bus error answering W takes a cycle later).
+        m.d.sync += [
+            w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap),
+            w_load.eq(n_load), w_mul.eq(n_mul), w_io.eq(n_io),
+            *(getattr(w_pick, k).eq(v)
+              for k, v in load_pick(n_load, dec.mem_f3, daddr).items()),
+            w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr), w_virt.eq(d_virt),
+            w_refused.eq(refusing),
+        ]
         with m.If(e_done):
             m.d.sync += [
-                w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap),
-                w_load.eq(n_load), w_mul.eq(n_mul), w_io.eq(n_io),
-                *(getattr(w_pick, k).eq(v)
-                  for k, v in load_pick(n_load, dec.mem_f3, daddr).items()),
-                w_mem.eq(n_mem), w_store.eq(is_write), w_addr.eq(daddr), w_virt.eq(d_virt),
                 w_paddr.eq(d_paddr),
                 w_insn.eq(e_insn), w_pc.eq(e_pc), w_next.eq(n_next), w_trap.eq(n_trap),
                 w_intr.eq(intr_seen), w_mode.eq(priv),
                 w_rs1.eq(dec.rs1), w_rs2.eq(dec.rs2), w_rs1_data.eq(r1), w_rs2_data.eq(r2),
                 w_rmask.eq(n_mem_rmask), w_wmask.eq(n_mem_wmask), w_wdata.eq(n_mem_wdata),
-                w_rdata.eq(n_mem_rdata), intr_seen.eq(0), w_refused.eq(refusing),
+                w_rdata.eq(n_mem_rdata), intr_seen.eq(0),
                 order.eq(order + 1),
             ]
 
