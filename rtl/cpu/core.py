@@ -43,7 +43,7 @@ data bus: a fetch miss waits until E and W are empty, a data miss holds its inst
 E. A walk that faults hands its fault to the instruction that asked, which traps in E.
 """
 
-from amaranth import Cat, Const, Module, Mux, Signal
+from amaranth import Array, Cat, Const, Module, Mux, Signal
 from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -221,14 +221,18 @@ class Core(wiring.Component):
         # A fetch fault's kind (mmu.Fault) and guest-physical address, beside pend
         pend_code = Signal(2)
         pend_gpa = Signal(32)
-        # The fetch queue: fetched instructions, oldest first, registered as they arrive;
-        # queue[0] is E's instruction. Only a redirect empties it.
+        # The fetch queue: fetched instructions, registered as they arrive: E's own
+        # (``head``) and those behind it, oldest first, in a ring (``ring``: ``waiting``
+        # of them from ``ring_rd`` on). Only a redirect empties it.
         # With late_mem a fetch leaves for the bus a cycle after F translated and checked it
         # (see the F and E hand-over), and its answer is registered before anything looks
         # at it, so the queue holds two more.
         late = self.late_mem
         depth = QUEUE_DEPTH + 2 * late
-        queue = [Signal(Fetched, name=f"queue{i}") for i in range(depth)]
+        head = Signal(Fetched, name="queue0")
+        ring = Array(Signal(Fetched.size, name=f"ring{i}") for i in range(depth - 1))
+        ring_rd = Signal(range(depth - 1))
+        waiting = Signal(range(depth))
         qfault_code = Signal(2)    # the fault in the queue (there is one at most): its kind
         qfault_gpa = Signal(32)    # ... and guest-physical address
         # A fetch walk's fault, waiting to be handed to E as a faulting fetch
@@ -256,7 +260,6 @@ class Core(wiring.Component):
             & ~fetch_tlb_fault
 
         # --- E: the instruction and its operands ----------------------------------------
-        head = queue[0]
         e_valid = head.valid
         e_insn = head.insn
         e_pc = head.pc
@@ -943,7 +946,7 @@ class Core(wiring.Component):
             a_pfault, a_code, a_gpa = pend_fault, pend_code, pend_gpa
             answer_fault = pend_fault | ibus.err
         in_flight = Signal(range(depth + 3))
-        m.d.comb += in_flight.eq(sum(q.valid for q in queue) + pend + req_valid
+        m.d.comb += in_flight.eq(head.valid + waiting + pend + req_valid
                                  + (got if late else 0))
         # Static prediction: a JAL or a backward branch arriving from the bus sends
         # fetching to its target at once (the sequential fetch issued meanwhile is
@@ -1056,10 +1059,13 @@ class Core(wiring.Component):
         with m.If(issue & ~fetch_ready & ~ifault & (in_flight == 0) & ~w_valid & ~mmu.busy
                   & ~redirect):
             m.d.comb += [mmu.walk.eq(1), mmu.walk_fetch.eq(1)]
-        # The queue: E's finished instruction leaves, the answer arriving joins behind
-        # the rest; a redirect empties it (dropping an answer on the way: only the valid
-        # bits look at a redirect, so that E's branch decision does not reach the enables of
-        # every entry's fields).
+        # The queue: E's finished instruction leaves, and the oldest waiting one (else the
+        # answer arriving) enters E; the answer arriving joins the ring otherwise; a
+        # redirect empties it (dropping an answer on the way: only the counts look at a
+        # redirect, so that E's branch decision does not reach the enables of every
+        # entry's fields). The ring's entries are written at their place as answers
+        # arrive and never move, so that E's finishing enables E's own entry alone, not
+        # every entry's fields (a board build's path: E's finishing into some 440 enables).
         arriving = Signal(Fetched)
         m.d.comb += [
             arriving.valid.eq(a_valid), arriving.insn.eq(word), arriving.pc.eq(a_pc),
@@ -1070,18 +1076,24 @@ class Core(wiring.Component):
             m.d.sync += [qfault_code.eq(Mux(a_pfault, a_code, Fault.ACCESS)),
                          qfault_gpa.eq(a_gpa)]
         m.d.comb += [getattr(arriving, k).eq(v) for k, v in predecode(word).items()]
-        kept = [Signal(Fetched, name=f"kept{i}") for i in range(depth)]
-        with m.If(e_done):
-            m.d.comb += [k.eq(q) for k, q in zip(kept, queue[1:])]
-        with m.Else():
-            m.d.comb += [k.eq(q) for k, q in zip(kept, queue)]
-        for i, k in enumerate(kept):
-            first_free = ~k.valid if i == 0 else ~k.valid & kept[i - 1].valid
-            m.d.sync += queue[i].eq(Mux(first_free, arriving, k))
+        oldest = Fetched(ring[ring_rd])
+        refill = ~head.valid | e_done       # E's entry takes the next instruction
+        from_ring = refill & (waiting != 0)
+        to_ring = a_valid & ~(refill & (waiting == 0))
+        with m.If(refill):
+            m.d.sync += head.eq(Mux(waiting != 0, oldest, arriving))
+        ring_wr = Signal.like(ring_rd)
+        m.d.comb += ring_wr.eq(Mux(ring_rd + waiting >= depth - 1,
+                                   ring_rd + waiting - (depth - 1), ring_rd + waiting))
+        with m.If(a_valid):
+            m.d.sync += ring[ring_wr].eq(arriving.as_value())
+        with m.If(from_ring):
+            m.d.sync += ring_rd.eq(Mux(ring_rd == depth - 2, 0, ring_rd + 1))
+        m.d.sync += waiting.eq(waiting + to_ring - from_ring)
         # The bypass's choice for the instruction entering E (see w_hits): the one that
         # follows in the queue, else the one arriving, reads what E's finishing instruction
         # writes. (An instruction that stays in E has no W to bypass from next cycle.)
-        entering = Mux(queue[1].valid, queue[1].insn, word)
+        entering = Mux(waiting != 0, oldest.insn, word)
         writer = dec.rd
         m.d.sync += w_hits.eq(Cat(
             (e_done & n_writes & ~n_trap & (writer != 0)
@@ -1090,12 +1102,12 @@ class Core(wiring.Component):
             # X's instruction next cycle is W's now; E's is the one entering, the one E
             # holds, or the answer arriving into an empty queue. (W's bus error is not
             # looked at: it traps, and E's instruction never runs.)
-            e_next = Mux(e_done, entering, Mux(queue[0].valid, queue[0].insn, word))
+            e_next = Mux(e_done, entering, Mux(head.valid, head.insn, word))
             m.d.sync += x_hits.eq(Cat(
                 (w_valid & w_writes & (w_rd != 0) & (w_rd == field))
                 for field in (e_next[15:20], e_next[20:25])))
         with m.If(redirect):
-            m.d.sync += [q.valid.eq(0) for q in queue]
+            m.d.sync += [head.valid.eq(0), waiting.eq(0)]
 
         # Walk results: a fault goes to the fetch or the instruction in E that asked.
         walk_fetch = Signal()
