@@ -1174,9 +1174,9 @@ class Core(wiring.Component):
         w_rdata = Signal(32)
         m.d.sync += w_valid.eq(e_done)
         # W's registers that are looked at only in W's cycle (while w_valid) follow E's
-        # every cycle, so that E's finishing is not their enable (it already enables the
-        # fetch queue's every entry); the rest hold what they report (RVFI, and the
-        # trap a bus error answering W takes a cycle later).
+        # every cycle, so that E's finishing is not their enable (it enables E's fetch
+        # queue entry too); the rest hold what they report (RVFI, and the trap a bus
+        # error answering W takes a cycle later).
         m.d.sync += [
             w_rd.eq(dec.rd), w_writes.eq(n_writes & ~n_trap),
             w_load.eq(n_load), w_mul.eq(n_mul), w_io.eq(n_io),
@@ -1196,7 +1196,7 @@ class Core(wiring.Component):
                 order.eq(order + 1),
             ]
 
-        m.d.comb += w_result.eq(load_result(w_pick, w_dat_r, w_computed))
+        m.d.comb += w_result.eq(load_result(w_load, w_pick, w_dat_r, w_computed))
 
         writes = w_valid & w_writes & (w_rd != 0) & ~w_fault
         if late:

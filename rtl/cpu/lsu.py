@@ -30,13 +30,12 @@ LoadPick = data.StructLayout({
     "top": 1,       # bits 16-31 from lanes 2 and 3 (a word)
     "sign": 4,      # bits 16-31 extend bit 7 of lane k (a signed byte or half)
     "mid_sign": 4,  # bits 8-15 extend bit 7 of lane k (a signed byte)
-    "computed": 1,  # not a load: the value is W's computed one
 })
 
 
 def load_pick(load, f3, addr):
-    """The :data:`LoadPick` of an instruction: ``load`` says whether it is a load (of
-    funct3 ``f3`` at ``addr``), else its value is computed."""
+    """The :data:`LoadPick` of an instruction (all zero unless ``load``: a load of
+    funct3 ``f3`` at ``addr``)."""
     size = f3[0:2]                  # 0 byte, 1 half, 2 word
     signed = ~f3[2]
     lowest = Mux(size == 0, addr[0:2], Mux(size == 1, Cat(Const(0, 1), addr[1]), 0))
@@ -48,13 +47,12 @@ def load_pick(load, f3, addr):
         "top": load & word,
         "sign": Mux(load & signed & ~word, Const(1, 4) << highest, 0),
         "mid_sign": Mux(load & signed & (size == 0), Const(1, 4) << addr[0:2], 0),
-        "computed": ~load,
     }
 
 
-def load_result(pick, word, computed):
-    """The register value of W's instruction: its load's, extended as ``pick`` (a
-    :data:`LoadPick`) says, from the bus ``word``, else ``computed``."""
+def load_result(load, pick, word, computed):
+    """The register value of W's instruction: if ``load``, its load's, extended as
+    ``pick`` (a :data:`LoadPick`) says, from the bus ``word``, else ``computed``."""
     def lane(k):
         return word[8 * k:8 * k + 8]
 
@@ -67,8 +65,8 @@ def load_result(pick, word, computed):
     fill, mid_fill = extension(pick.sign), extension(pick.mid_sign)
     return Cat(
         keep(pick.low[0], lane(0)) | keep(pick.low[1], lane(1)) | keep(pick.low[2], lane(2))
-        | keep(pick.low[3], lane(3)) | keep(pick.computed, computed[0:8]),
+        | keep(pick.low[3], lane(3)) | keep(~load, computed[0:8]),
         keep(pick.mid[0], lane(1)) | keep(pick.mid[1], lane(3)) | mid_fill.replicate(8)
-        | keep(pick.computed, computed[8:16]),
-        keep(pick.top, word[16:32]) | fill.replicate(16) | keep(pick.computed, computed[16:32]),
+        | keep(~load, computed[8:16]),
+        keep(pick.top, word[16:32]) | fill.replicate(16) | keep(~load, computed[16:32]),
     )
