@@ -404,16 +404,23 @@ class Core(wiring.Component):
         with m.If(mmu.busy):
             m.d.comb += [pmp_d.addr.eq(mmu.bus_adr), pmp_d.priv.eq(Priv.S),
                          pmp_d.need.eq(0b001)]
-        # (late_mem: the address E registered last cycle, checked as it goes to the bus)
+        # (late_mem: the address E registered last cycle, checked as it goes to the bus,
+        # with the access's kind registered beside it, ``io_kind``: E's decoder is then on
+        # no path into the checks, the bus's ``abort`` and the other harts' reservations)
         checked = Signal(32)
+        io_kind = Signal(3)
+        if late:
+            c_read, c_write, c_amo = io_kind
+        else:
+            c_read, c_write, c_amo = is_read, is_write, dec.amo
         with m.Else():
             m.d.comb += [pmp_d.addr.eq(checked), pmp_d.priv.eq(d_priv),
-                         pmp_d.need.eq(Cat(is_read, is_write, Const(0, 1)))]
+                         pmp_d.need.eq(Cat(c_read, c_write, Const(0, 1)))]
         # page tables are read from memory only (the walker has the data bus, not the I/O bus)
         walk_read, walk_io = pma_allows(mmu.bus_adr, self.pma, "read", "io")
         m.d.comb += mmu.bus_ok.eq(pmp_d.allow & walk_read & ~walk_io)
         d_read, d_write, d_io = pma_allows(checked, self.pma, "read", "write", "io")
-        mem_ok = pmp_d.allow & (~is_read | d_read) & (~is_write | d_write) & ~(dec.amo & d_io)
+        mem_ok = pmp_d.allow & (~c_read | d_read) & (~c_write | d_write) & ~(c_amo & d_io)
         d_io_now = pma_allows(d_paddr, self.pma, "io")[0] if self.late_mem else d_io
         # A data walk's fault, for the instruction in E that asked
         dfault = Signal()
@@ -746,6 +753,7 @@ class Core(wiring.Component):
                          io_sel.eq(lanes), io_dat.eq(store_data)]
             if late:
                 m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
+                             io_kind.eq(Cat(is_read, is_write, dec.amo)),
                              io_sc.eq(dec.sc), io_resv.eq(resv_addr == d_paddr[2:32])]
                 if self.windows:
                     # which decoder window the access goes to, on either bus
