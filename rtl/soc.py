@@ -299,13 +299,17 @@ class SoC(wiring.Component):
         m.d.comb += self.hart_state.eq(Cat(core.state for core in cores))
 
         # LR/SC across harts: a store taken from one hart kills the others' reservations
-        # of the same word.
+        # of the same word, from a register in the next cycle (so that a hart's PMP check
+        # and a bank's arbitration end there, not at every other hart's reservation); the
+        # hart's SC looks at the kill as well as the reservation in that cycle.
         for h, core in enumerate(cores):
             kills = [other.dbus.cyc & ~other.dbus.abort & other.dbus.we & ~other.dbus.stall
                      & (other.dbus.adr == core.resv_addr)
                      for j, other in enumerate(cores) if j != h]
             if kills:
-                m.d.comb += core.resv_kill.eq(Cat(kills).any())
+                kill = Signal(name=f"resv_kill{h}")
+                m.d.sync += kill.eq(Cat(kills).any())
+                m.d.comb += core.resv_kill.eq(kill)
 
         for h, core in enumerate(cores):
             m.d.comb += [

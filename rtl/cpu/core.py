@@ -625,7 +625,12 @@ class Core(wiring.Component):
         # registered, io_resv: the reserved address changes only as an LR is made, while
         # no access is registered)
         io_resv = Signal()
-        sc_holds = resv_valid & (io_resv if late else (resv_addr == d_paddr[2:32]))
+        sc_holds = (resv_valid & ~self.resv_kill
+                    & (io_resv if late else (resv_addr == d_paddr[2:32])))
+        # Another hart's store to the reserved word, taken last cycle, ends the reservation
+        # (before an LR taken in this cycle makes a new one: the LR read the stored word).
+        with m.If(self.resv_kill):
+            m.d.sync += resv_valid.eq(0)
         virt = csr.virt
 
         # A misaligned access, or one whose translation faulted (a walk's fault, or the
@@ -1163,8 +1168,6 @@ class Core(wiring.Component):
             m.d.comb += [self.dbus_hit.eq(Mux(mmu.bus_cyc, mmu.bus_hit, io_hits["dbus"])),
                          self.iobus_hit.eq(io_hits["iobus"])]
         m.d.comb += [self.resv_valid.eq(resv_valid), self.resv_addr.eq(resv_addr)]
-        with m.If(self.resv_kill):
-            m.d.sync += resv_valid.eq(0)
 
         # --- W: write back and retire ---------------------------------------------------
         w_insn = Signal(32)
