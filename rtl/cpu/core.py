@@ -544,11 +544,18 @@ class Core(wiring.Component):
             csr.trap_pc.eq(t_pc), csr.trap_tval.eq(t_tval), csr.trap_gpa.eq(t_gpa),
             csr.trap_gva.eq(t_gva), csr.unretire.eq(t_take & t_bus),
         ]
+        # The t_* registers follow the decision's values every cycle, not only when a trap
+        # is decided: they are looked at only as it is taken, the cycle after (so that the
+        # decision is the choice of their inputs, not the enable of some 170 flip-flops).
+        decided = [Signal.like(reg, name=f"d{reg.name[1:]}")
+                   for reg in (t_cause, t_intr, t_pc, t_tval, t_gpa, t_gva, t_bus)]
+        m.d.sync += [reg.eq(value) for reg, value in
+                     zip((t_cause, t_intr, t_pc, t_tval, t_gpa, t_gva, t_bus), decided)]
 
         def decide_trap(cause, tval, pc, *, intr=False, gpa=0, gva=0, bus=False):
-            m.d.comb += trapping.eq(1)
-            m.d.sync += [t_cause.eq(cause), t_intr.eq(intr), t_pc.eq(pc), t_tval.eq(tval),
-                         t_gpa.eq(gpa), t_gva.eq(gva), t_bus.eq(bus), resv_valid.eq(0)]
+            m.d.comb += [trapping.eq(1)] + [value.eq(given) for value, given in
+                                            zip(decided, (cause, intr, pc, tval, gpa, gva, bus))]
+            m.d.sync += resv_valid.eq(0)
 
         def trap(cause, tval, *, intr=False, gpa=0, gva=0):
             decide_trap(cause, tval, e_pc, intr=intr, gpa=gpa, gva=gva)
