@@ -732,24 +732,42 @@ class Core(wiring.Component):
                 # a bus error's (an AMO's read, in its next cycle), so that PMP is not on
                 # the path to E's finishing (see io_refused)
                 memory_ops()
-            if late:
-                with m.Elif(~xl & mmu.d_on & ~misaligned):
-                    m.d.sync += xl.eq(1)         # looked up next cycle, from xl_va
-            with m.Elif(mem_faults):
-                mem_fault()
-            with m.Elif(mmu.d_on & ~mmu.d_hit):
-                # a TLB miss: E waits while the walker fills the TLB (or finds a fault)
+            def tlb_miss():
+                # E waits while the walker fills the TLB (or finds a fault)
                 m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
-            with m.Elif(~mem_ok if not late else 0):
-                access_fault()
-            with m.Elif((d_io | late) & ~io_wait & ~amo_busy):
-                # a device access, checked: the I/O bus takes it from a register next cycle
-                # (late_mem: every data access, the data bus from a register)
-                # (an AMO reads first; only late_mem gets here with one)
-                m.d.sync += io_wait.eq(1)
-                if late:
-                    m.d.sync += xl.eq(0)
-            if not late:
+
+            if late:
+                # late_mem: every data access goes to the bus from registers next cycle.
+                # Its first cycle: a translated one is looked up next cycle, from xl_va; an
+                # untranslated one is checked now. The translate step: the TLB's answer,
+                # and the alignment, settled in the first cycle (the address is the same in
+                # both), is not looked at again, so the address adder is on no path into
+                # the walker.
+                with m.Elif(~xl):
+                    with m.If(mmu.d_on & ~misaligned):
+                        m.d.sync += xl.eq(1)
+                    with m.Elif(mem_faults):
+                        mem_fault()
+                    with m.Else():
+                        m.d.sync += io_wait.eq(1)
+                with m.Else():
+                    with m.If(dfault | d_tlb_fault):
+                        mem_fault()
+                    with m.Elif(mmu.d_on & ~mmu.d_hit):
+                        tlb_miss()
+                    with m.Else():
+                        m.d.sync += [io_wait.eq(1), xl.eq(0)]
+            else:
+                with m.Elif(mem_faults):
+                    mem_fault()
+                with m.Elif(mmu.d_on & ~mmu.d_hit):
+                    tlb_miss()
+                with m.Elif(~mem_ok):
+                    access_fault()
+                with m.Elif(d_io & ~io_wait & ~amo_busy):
+                    # a device access, checked: the I/O bus takes it from a register next
+                    # cycle (an AMO to a device is refused by the check above)
+                    m.d.sync += io_wait.eq(1)
                 with m.Else():
                     memory_ops()
 
