@@ -723,6 +723,10 @@ class Core(wiring.Component):
             access is registered after the checks and made from the registers next cycle,
             when E goes straight to it; what E finishes then depends on registers and the
             instruction's kind only."""
+            def tlb_miss():
+                # E waits while the walker fills the TLB (or finds a fault)
+                m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
+
             with m.If(lf_pending if late else 0):
                 m.d.sync += lf_pending.eq(0)
                 trap(lf_cause, lf_tval, gpa=lf_gpa, gva=lf_gva)
@@ -732,17 +736,14 @@ class Core(wiring.Component):
                 # a bus error's (an AMO's read, in its next cycle), so that PMP is not on
                 # the path to E's finishing (see io_refused)
                 memory_ops()
-            def tlb_miss():
-                # E waits while the walker fills the TLB (or finds a fault)
-                m.d.comb += [mmu.walk.eq(~mmu.busy), mmu.walk_fetch.eq(0)]
-
             if late:
                 # late_mem: every data access goes to the bus from registers next cycle.
-                # Its first cycle: a translated one is looked up next cycle, from xl_va; an
-                # untranslated one is checked now. The translate step: the TLB's answer,
-                # and the alignment, settled in the first cycle (the address is the same in
-                # both), is not looked at again, so the address adder is on no path into
-                # the walker.
+                # In its first cycle a translated one is sent to the translate step (looked
+                # up next cycle, from xl_va) and an untranslated one is checked. The
+                # translate step looks at the TLB's answer alone: the alignment was settled
+                # in the first cycle (the address is the same in both), so the address
+                # adder is on no path into the walker. (io_wait and amo_busy are clear
+                # below: the branch above takes them.)
                 with m.Elif(~xl):
                     with m.If(mmu.d_on & ~misaligned):
                         m.d.sync += xl.eq(1)
