@@ -547,10 +547,9 @@ class Core(wiring.Component):
         # The t_* registers follow the decision's values every cycle, not only when a trap
         # is decided: they are looked at only as it is taken, the cycle after (so that the
         # decision is the choice of their inputs, not the enable of some 170 flip-flops).
-        decided = [Signal.like(reg, name=f"d{reg.name[1:]}")
-                   for reg in (t_cause, t_intr, t_pc, t_tval, t_gpa, t_gva, t_bus)]
-        m.d.sync += [reg.eq(value) for reg, value in
-                     zip((t_cause, t_intr, t_pc, t_tval, t_gpa, t_gva, t_bus), decided)]
+        t_regs = (t_cause, t_intr, t_pc, t_tval, t_gpa, t_gva, t_bus)
+        decided = [Signal.like(reg, name=f"d{reg.name[1:]}") for reg in t_regs]
+        m.d.sync += [reg.eq(value) for reg, value in zip(t_regs, decided)]
 
         def decide_trap(cause, tval, pc, *, intr=False, gpa=0, gva=0, bus=False):
             m.d.comb += [trapping.eq(1)] + [value.eq(given) for value, given in
