@@ -102,12 +102,14 @@ def deepest(folder):
             "deepest_to": path[-1] if path else None}
 
 
-def place_and_route(board, name, clock_hz, folder, console, late_mem, seed=None):
+def place_and_route(board, name, clock_hz, folder, console, late_mem, seed,
+                    timing_weight):
     from zerovisor.boards.report import summarize, worst_clock
     from zerovisor.cli import _run_fpga_build
     report, _ = _run_fpga_build(board.make_platform(),
                                 board_top(board, name, clock_hz, folder, late_mem), folder, board,
-                                console, synthesized=True, seed=seed)
+                                console, synthesized=True, seed=seed,
+                                timing_weight=timing_weight)
     summary = summarize(report, board=board.name, layout=f"SoC {name}", clock_hz=clock_hz)
     clock = worst_clock(summary) or {}
     return {"placed": {k: v["used"] for k, v in summary["utilization"].items()},
@@ -153,7 +155,7 @@ def main():
 
     from zerovisor.benchmeta import RESULTS
     from zerovisor.boards import get_board
-    from zerovisor.cli import _seed, find_fpga_tools
+    from zerovisor.cli import TIMING_WEIGHT, _seed, _timing_weight, find_fpga_tools
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--board", default="ulx3s-85f", choices=sorted(DEVICE))
@@ -168,6 +170,9 @@ def main():
                         "zerovisor build makes them (default); --no-late-mem: as simulated")
     parser.add_argument("--seed", type=_seed, metavar="N",
                         help="nextpnr's placement seed (default: its own); kept in the entry")
+    parser.add_argument("--timing-weight", type=_timing_weight, metavar="N",
+                        default=TIMING_WEIGHT, help="nextpnr's placer's weight of timing "
+                        f"(default {TIMING_WEIGHT}, as zerovisor build); kept in the entry")
     parser.add_argument("--out", type=Path, default=HERE.parent / "build" / "fpga-bench")
     parser.add_argument("--record-report", nargs="+", type=Path, metavar="REPORT.json",
                         help="build nothing: keep these reports of `zerovisor build` (one "
@@ -199,7 +204,8 @@ def main():
                  "synthesis_seconds": round(time.monotonic() - start), **deepest(folder)}
         if args.place_and_route:
             entry |= place_and_route(board, name, int(args.clock * 1e6), folder, console,
-                                     args.late_mem, args.seed)
+                                     args.late_mem, args.seed, args.timing_weight)
+            entry["timing_weight"] = args.timing_weight
             if args.seed is not None:
                 entry["seed"] = args.seed
         console.print(json.dumps(entry))

@@ -225,10 +225,11 @@ def test_place_and_route_can_go_on_from_an_existing_netlist(tmp_path):
     assert seen[0] == "true" and seen[1] != "true"
 
 
-def test_a_seed_is_handed_to_nextpnr_and_a_bad_one_refused(tmp_path, zerovisor):
+def test_a_seed_and_timing_weight_are_handed_to_nextpnr_and_bad_ones_refused(tmp_path,
+                                                                             zerovisor):
     from rich.console import Console
 
-    from zerovisor.cli import _run_fpga_build
+    from zerovisor.cli import TIMING_WEIGHT, _run_fpga_build
     opts = []
 
     class Plan:
@@ -241,12 +242,18 @@ def test_a_seed_is_handed_to_nextpnr_and_a_bad_one_refused(tmp_path, zerovisor):
             return Plan()
     quiet = Console(file=open("/dev/null", "w"))
     board = get_board("ulx3s-85f")
-    _run_fpga_build(Platform(), None, tmp_path, board, quiet, seed=7)
+    _run_fpga_build(Platform(), None, tmp_path, board, quiet, seed=7, timing_weight=45)
     _run_fpga_build(Platform(), None, tmp_path, board, quiet)
-    assert opts[0][-2:] == ["--seed", "7"] and "--seed" not in opts[1]
+    assert opts[0][-4:] == ["--placer-heap-timingweight", "45", "--seed", "7"]
+    assert "--seed" not in opts[1]
+    assert opts[1][-2:] == ["--placer-heap-timingweight", str(TIMING_WEIGHT)]
     run = zerovisor("build", "examples/quad.toml", "--board", "ulx3s-85f", "--seed", "-3")
     assert run.returncode == 2
     assert "--seed: must be at least 0, not -3" in run.stderr
+    run = zerovisor("build", "examples/quad.toml", "--board", "ulx3s-85f",
+                    "--timing-weight", "0")
+    assert run.returncode == 2
+    assert "--timing-weight: must be at least 1, not 0" in run.stderr
 
 
 def test_a_layout_whose_ram_cannot_fit_the_block_ram_stops_before_synthesis(zerovisor,
