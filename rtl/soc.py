@@ -39,7 +39,15 @@ from .periph.plic import PLIC, context
 from .periph.sram import SRAM
 from .periph.uart import UART
 
-__all__ = ["SoC"]
+__all__ = ["SoC", "pma_regions"]
+
+
+def pma_regions(regions):
+    """What each region of a memory map allows: code runs from ROM and RAM, devices hold
+    data only and are reached through the I/O bus."""
+    memories = ("BOOTROM", "RAM")
+    return [Pma(r.base, r.size, write=r.name != "BOOTROM", execute=r.name in memories,
+                io=r.name not in memories) for r in regions]
 
 
 class SoC(wiring.Component):
@@ -164,11 +172,7 @@ class SoC(wiring.Component):
         m = Module()
         n = self.harts
         regions = {r.name: r for r in self.memory_map}
-        # What each region allows: code runs from ROM and RAM, devices hold data only and
-        # are reached through the I/O bus.
-        memories = ("BOOTROM", "RAM")
-        pma = [Pma(r.base, r.size, write=r.name != "BOOTROM", execute=r.name in memories,
-                   io=r.name not in memories) for r in self.memory_map]
+        pma = pma_regions(self.memory_map)
         # Each hart's decoders' windows: instructions and data come from ROM and RAM, the
         # I/O bus reaches every device.
         bank_size = self.ram_size // self.banks

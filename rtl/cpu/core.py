@@ -48,14 +48,14 @@ from amaranth.lib import data, memory, wiring
 from amaranth.lib.wiring import In, Out
 
 from ..bus import PID_WIDTH, BusSignature, window_hits
-from .alu import ALU, AmoALU
+from .alu import ALU, AmoALU, compare
 from .csr import CSRFile
 from .decoder import Decoder, Predecoded, predecode
 from .isa import Cause, Funct3, Priv
 from .lsu import LoadPick, load_pick, load_result, store_lanes
 from .mmu import Access, Fault, Mmu
 from .muldiv import MulDiv
-from .pma import Pma, pma_allows
+from .pma import Pma, pma_allows, pma_routes_io
 from .pmp import PMP_ENTRIES, PmpChecker, check_pmp_entries
 from .rvfi import RVFISignature
 
@@ -89,6 +89,21 @@ def crosses_page(m, pc, offset):
     m.d.comb += low.eq(pc[0:12] + offset[0:12])
     high = offset[12:32]
     return ~(((high == 0) & ~low[12]) | ((high == (1 << 20) - 1) & low[12]))
+
+
+def sum_equals(m, a, b, c, low):
+    """Whether ``(a + b)[low:]`` equals ``c`` (as wide as those bits) without the sum's carry
+    chain: in a sum that equals ``c``, bit ``i - 1`` sends bit ``i`` the carry ``a & b |
+    (a | b) & ~c`` of its own bits, and bit ``i`` is ``a ^ b ^ carry``; so the sum equals
+    ``c`` exactly when every bit's ``a ^ b ^ c`` is the carry its neighbour below implies
+    (into bit ``low``, the low bits' own carry out). Each bit looks at two positions and
+    the comparison is an AND of them, with no carry chain in front of it."""
+    width = len(c)
+    low_sum = Signal(low + 1)
+    m.d.comb += low_sum.eq(a[:low] + b[:low])
+    hi_a, hi_b = a[low:low + width], b[low:low + width]
+    implied = Cat(low_sum[low], ((hi_a & hi_b) | ((hi_a | hi_b) & ~c))[:width - 1])
+    return (hi_a ^ hi_b ^ c) == implied
 
 
 class Core(wiring.Component):
@@ -336,20 +351,25 @@ class Core(wiring.Component):
             alu.alt.eq(dec.alu_alt),
             muldiv.op.eq(dec.f3), muldiv.a.eq(r1), muldiv.b.eq(r2),
         ]
+        # A branch compares its operands with a comparator of its own, not the ALU's: the
+        # ALU's second operand is a choice between rs2 and the immediate made by the
+        # decoder, a level of logic (and the decoder behind it) on the path from the
+        # register file through the comparison into E's redirect.
         cond = Signal()         # a branch's condition holds
+        br_eq, br_lt, br_ltu = compare(r1, r2)
         with m.Switch(dec.f3):
             with m.Case(Funct3.BEQ):
-                m.d.comb += cond.eq(alu.eq)
+                m.d.comb += cond.eq(br_eq)
             with m.Case(Funct3.BNE):
-                m.d.comb += cond.eq(~alu.eq)
+                m.d.comb += cond.eq(~br_eq)
             with m.Case(Funct3.BLT):
-                m.d.comb += cond.eq(alu.lt)
+                m.d.comb += cond.eq(br_lt)
             with m.Case(Funct3.BGE):
-                m.d.comb += cond.eq(~alu.lt)
+                m.d.comb += cond.eq(~br_lt)
             with m.Case(Funct3.BLTU):
-                m.d.comb += cond.eq(alu.ltu)
+                m.d.comb += cond.eq(br_ltu)
             with m.Case(Funct3.BGEU):
-                m.d.comb += cond.eq(~alu.ltu)
+                m.d.comb += cond.eq(~br_ltu)
         target = Signal(32)
         jumps = Signal()
         with m.If(dec.jal):
@@ -421,7 +441,7 @@ class Core(wiring.Component):
         m.d.comb += mmu.bus_ok.eq(pmp_d.allow & walk_read & ~walk_io)
         d_read, d_write, d_io = pma_allows(checked, self.pma, "read", "write", "io")
         mem_ok = pmp_d.allow & (~c_read | d_read) & (~c_write | d_write) & ~(c_amo & d_io)
-        d_io_now = pma_allows(d_paddr, self.pma, "io")[0] if self.late_mem else d_io
+        d_io_now = pma_routes_io(d_paddr, self.pma) if self.late_mem else d_io
         # A data walk's fault, for the instruction in E that asked
         dfault = Signal()
         dfault_code = Signal(2)
@@ -778,13 +798,17 @@ class Core(wiring.Component):
                 m.d.sync += xl_va.eq(daddr)
             with m.If(t_take):
                 m.d.sync += xl.eq(0)
+        # (the reserved word compared with an untranslated address as a sum, not after the
+        # address adder: see sum_equals)
+        resv_now = Mux(mmu.d_on, resv_addr == mmu.d_paddr[2:32],
+                       sum_equals(m, r1, offset, resv_addr, 2))
         with m.If(~io_wait & ~amo_busy):
             m.d.sync += [io_adr.eq(d_paddr[2:32]), io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
                          io_sel.eq(lanes), io_dat.eq(store_data)]
             if late:
                 m.d.sync += [io_ram.eq(~d_io_now), io_lock.eq(dec.amo & ~dec.sc & ~dec.lr),
                              io_kind.eq(Cat(is_read, is_write, dec.amo)),
-                             io_sc.eq(dec.sc), io_resv.eq(resv_addr == d_paddr[2:32])]
+                             io_sc.eq(dec.sc), io_resv.eq(resv_now)]
                 if self.windows:
                     # which decoder window the access goes to, on either bus
                     m.d.sync += [io_hits[bus].eq(window_hits(d_paddr[2:32], windows))

@@ -5,7 +5,7 @@ before it reaches the bus, and sends I/O accesses out on its I/O bus, from a reg
 
 from amaranth import Cat, Const
 
-__all__ = ["Pma", "pma_allows"]
+__all__ = ["Pma", "pma_allows", "pma_routes_io"]
 
 
 class Pma:
@@ -32,6 +32,35 @@ def pma_allows(addr, regions, *kinds):
     answers = tuple(Cat(inside for region, inside in insides if getattr(region, kind)).any()
                     for kind in kinds)
     return answers[0] if len(answers) == 1 else answers
+
+
+def pma_routes_io(addr, regions):
+    """Whether an access to ``addr`` goes out on the I/O bus, for an address that some
+    region allows at all (any other is refused whichever bus it goes to).
+
+    Each memory region is widened to the largest naturally aligned block holding it and
+    no I/O region, and ``addr`` is I/O unless it is in one of those blocks: fewer address
+    bits and comparisons than the regions' own (the SoC's map: RAM is bit 31 set, the boot
+    ROM the first MiB), so that the choice of bus is a short step after the address
+    adder instead of every region's comparison."""
+    io = [r for r in regions if r.io]
+    blocks = set()
+    for region in regions:
+        if region.io or not (region.read or region.write or region.execute):
+            continue
+        size = 1
+        while not (region.base // size == (region.base + region.size - 1) // size):
+            size *= 2
+        base = region.base // size * size
+        while size < 2**32:
+            wider = size * 2
+            start = region.base // wider * wider
+            if any(r.base < start + wider and start < r.base + r.size for r in io):
+                break
+            size, base = wider, start
+        blocks.add((base, size))
+    inside = [_inside(addr, Pma(base, size)) for base, size in sorted(blocks)]
+    return ~Cat(inside).any()
 
 
 def _inside(addr, region):

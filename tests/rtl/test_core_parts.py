@@ -8,7 +8,10 @@ from amaranth import Module, Signal
 from amaranth.sim import Simulator
 
 from zerovisor.rtl.cpu.alu import ALU
-from zerovisor.rtl.cpu.core import Core, crosses_page
+from zerovisor.rtl.cpu.core import Core, crosses_page, sum_equals
+from zerovisor.rtl.cpu.pma import Pma, pma_routes_io
+from zerovisor.rtl.memmap import memory_map
+from zerovisor.rtl.soc import pma_regions
 
 
 def test_a_page_crossing_is_told_from_the_low_carry_and_the_offsets_upper_bits():
@@ -74,3 +77,76 @@ def test_a_core_registers_its_windows_only_with_late_memory_accesses():
         Core(windows=windows)
     core = Core(windows=windows, late_mem=True)
     assert len(core.dbus_hit) == 1 and len(core.iobus_hit) == 1
+
+
+@pytest.mark.parametrize("uarts,ram", [(1, 64 << 10), (4, 512 << 10), (2, 1 << 30)])
+def test_the_bus_an_access_takes_is_the_regions_own_at_every_allowed_address(uarts, ram):
+    """pma_routes_io decides the bus from wider blocks than the regions: for addresses at
+    the edges of every region of the SoC's map, and inside them, it answers what the
+    region's own attribute says (devices: the I/O bus; ROM and RAM: the data bus)."""
+    regions = pma_regions(memory_map(ram_size=ram, uarts=uarts))
+    addr = Signal(32)
+    io = Signal()
+    m = Module()
+    m.d.comb += io.eq(pma_routes_io(addr, regions))
+    rng = random.Random(3)
+    cases = []
+    for r in regions:
+        cases += [(a, r.io) for a in (r.base, r.base + r.size - 4, r.base + r.size // 2)]
+        cases += [(r.base + rng.randrange(r.size) // 4 * 4, r.io) for _ in range(50)]
+
+    async def body(ctx):
+        for a, expected in cases:
+            ctx.set(addr, a)
+            assert ctx.get(io) == expected, hex(a)
+
+    sim = Simulator(m)
+    sim.add_testbench(body)
+    sim.run()
+
+
+def test_a_memory_region_next_to_a_device_is_widened_only_up_to_it():
+    """A memory page beside a device page: the memory's block stops short of the device,
+    and the addresses beyond both (allowed by nothing) may go either way."""
+    regions = [Pma(0x1000, 0x1000, execute=True), Pma(0x2000, 0x1000, io=True)]
+    addr = Signal(32)
+    io = Signal()
+    m = Module()
+    m.d.comb += io.eq(pma_routes_io(addr, regions))
+
+    async def body(ctx):
+        for a, expected in ((0x1000, 0), (0x1FFC, 0), (0x2000, 1), (0x2FFC, 1), (0x0, 0)):
+            ctx.set(addr, a)
+            assert ctx.get(io) == expected, hex(a)
+
+    sim = Simulator(m)
+    sim.add_testbench(body)
+    sim.run()
+
+
+def test_a_sum_is_compared_without_adding_as_the_sum_itself_would_be():
+    """sum_equals against Python's sum: random words, sums equal to the word compared (the
+    case that matters), and ones that differ in a single bit or only in the low bits."""
+    m = Module()
+    a, b = Signal(32), Signal(32)
+    c = Signal(30)
+    same = Signal()
+    m.d.comb += same.eq(sum_equals(m, a, b, c, 2))
+    rng = random.Random(4)
+    cases = []
+    for _ in range(3000):
+        x = rng.choice((rng.randrange(1 << 32), 0xFFFF_FFFC, 0x7FFF_FFFF, 0))
+        y = rng.choice((rng.randrange(1 << 32), rng.randrange(-2048, 2048) & 0xFFFF_FFFF))
+        s = ((x + y) & 0xFFFF_FFFF) >> 2
+        cases += [(x, y, s), (x, y, s ^ (1 << rng.randrange(30))), (x, y, rng.randrange(1 << 30))]
+
+    async def body(ctx):
+        for x, y, z in cases:
+            ctx.set(a, x)
+            ctx.set(b, y)
+            ctx.set(c, z)
+            assert ctx.get(same) == (((x + y) & 0xFFFF_FFFF) >> 2 == z), (hex(x), hex(y), hex(z))
+
+    sim = Simulator(m)
+    sim.add_testbench(body)
+    sim.run()
