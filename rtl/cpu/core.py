@@ -647,9 +647,9 @@ class Core(wiring.Component):
         if late:
             first &= ~xl
         # An SC writes while its reservation holds (late_mem: checked from the registers as
-        # the write waits to be made, see issue_ram; the address compared as the access is
-        # registered, io_resv: the reserved address changes only as an LR is made, while
-        # no access is registered)
+        # the write waits to be made, see the data bus's abort; the address compared as the
+        # access is registered, io_resv: the reserved address changes only as an LR is made,
+        # while no access is registered)
         io_resv = Signal()
         sc_holds = (resv_valid & ~self.resv_kill
                     & (io_resv if late else (resv_addr == d_paddr[2:32])))
@@ -697,7 +697,7 @@ class Core(wiring.Component):
                     m.d.comb += [n_mem_wmask.eq(0b1111), n_mem_wdata.eq(r2)]
                     finish(pc4, writes=True)
                 with m.Else():
-                    if late:   # the reservation was lost: no write (see issue_ram)
+                    if late:   # the reservation was lost: withdrawn (the data bus's abort)
                         with m.If(taken):
                             m.d.sync += io_wait.eq(0)
                     finish(pc4, writes=True)
@@ -1191,13 +1191,16 @@ class Core(wiring.Component):
             # The data bus from registers: the access E registered last cycle, or an AMO's
             # write, which follows its read three cycles later (the arbiter stays locked
             # for it) with the new word worked out from the registered answer into a
-            # register; not after a refused read, nor for an SC whose reservation was lost
-            # meanwhile. (while the answer and the new word are registered, amo_read and
-            # amo_calc, the lock is raised without a request: the reservation holds)
+            # register; not after a refused read. (while the answer and the new word are
+            # registered, amo_read and amo_calc, the lock is raised without a request: the
+            # reservation holds) An SC whose reservation was lost meanwhile is withdrawn
+            # (``abort``) like a refused access, so that the reservation, which another
+            # hart's store kills, is not on the path into the arbiters' choice; E finishes
+            # it once the arbiter has taken it, writing nothing and no fault.
             amo_write = amo_hold
-            issue_ram = io_wait & io_ram & (~io_sc | sc_holds)
+            issue_ram = io_wait & io_ram
             m.d.comb += [dbus.cyc.eq(issue_ram | amo_write), dbus.adr.eq(io_adr),
-                         dbus.abort.eq(issue_ram & ~mem_ok),
+                         dbus.abort.eq(issue_ram & (~mem_ok | (io_sc & ~sc_holds))),
                          dbus.we.eq(io_we | amo_write),
                          dbus.lock.eq((io_lock & issue_ram)
                                       | (amo_read & ~dbus.err & ~io_refused)
