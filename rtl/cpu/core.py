@@ -798,10 +798,11 @@ class Core(wiring.Component):
                 m.d.sync += xl_va.eq(daddr)
             with m.If(t_take):
                 m.d.sync += xl.eq(0)
-        # (the reserved word compared with an untranslated address as a sum, not after the
-        # address adder: see sum_equals)
-        resv_now = Mux(mmu.d_on, resv_addr == mmu.d_paddr[2:32],
-                       sum_equals(m, r1, offset, resv_addr, 2))
+        if late:
+            # (the reserved word compared with an untranslated address as a sum, not after
+            # the address adder: see sum_equals)
+            resv_now = Mux(mmu.d_on, resv_addr == mmu.d_paddr[2:32],
+                           sum_equals(m, r1, offset, resv_addr, 2))
         with m.If(~io_wait & ~amo_busy):
             m.d.sync += [io_adr.eq(d_paddr[2:32]), io_we.eq(is_write & ~(dec.amo & ~dec.sc)),
                          io_sel.eq(lanes), io_dat.eq(store_data)]
