@@ -1,7 +1,7 @@
 """The integer ALU of RV32I (one function code selects the operation), and the AMO
 unit of the A extension."""
 
-from amaranth import Cat, Module, Mux
+from amaranth import Module, Mux
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
@@ -34,14 +34,14 @@ class ALU(wiring.Component):
     a: In(32)
     b: In(32)
     out: Out(32)
-    eq: Out(1)
     lt: Out(1)
     ltu: Out(1)
 
     def elaborate(self, platform):
         m = Module()
         a, b = self.a, self.b
-        m.d.comb += Cat(self.eq, self.lt, self.ltu).eq(Cat(*compare(a, b)))
+        _, lt, ltu = compare(a, b)
+        m.d.comb += [self.lt.eq(lt), self.ltu.eq(ltu)]
         shamt = b[0:5]
         with m.Switch(self.op):
             with m.Case(Funct3.ADD):

@@ -49,7 +49,7 @@ def pma_routes_io(addr, regions):
         if region.io or not (region.read or region.write or region.execute):
             continue
         size = 1
-        while not (region.base // size == (region.base + region.size - 1) // size):
+        while region.base // size != (region.base + region.size - 1) // size:
             size *= 2
         base = region.base // size * size
         while size < 2**32:
