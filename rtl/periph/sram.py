@@ -1,6 +1,8 @@
 """On-chip memory with one bus port per initiator: RAM and the boot ROM."""
 
 import hashlib
+import operator
+from functools import reduce
 
 from amaranth import ClockSignal, Instance, Module, ResetSignal, Signal
 from amaranth.lib import memory, wiring
@@ -8,7 +10,7 @@ from amaranth.lib.wiring import In
 
 from ..bus import BusSignature
 
-__all__ = ["SRAM", "built_size", "verilog_sources"]
+__all__ = ["SRAM", "built_size", "pieces", "verilog_sources"]
 
 # Verilog modules of the SRAMs elaborated for simulation, by module name.
 _VERILOG = {}
@@ -26,6 +28,27 @@ def built_size(size, built):
         return size
     granule = max(4, size // 16)
     return -(-built // granule) * granule
+
+
+# Words of the shallowest block RAM row (an ECP5 DP16KD as 512 x 36): memory below that
+# is built as one piece, since a row of its own would cost a whole block RAM.
+ROW_WORDS = 512
+
+
+def pieces(words):
+    """``(first word, words)`` of each memory an :class:`SRAM` builds ``words`` as: one
+    for each power of two in ``words`` from the largest, the powers below
+    :data:`ROW_WORDS` together in one. Each piece's first word is a multiple of its size
+    rounded up to a power of two, so its top address bits alone tell it."""
+    out, first = [], 0
+    for bit in reversed(range(words.bit_length())):
+        size = 1 << bit
+        if words & size and size >= ROW_WORDS:
+            out.append((first, size))
+            first += size
+    if first < words:
+        out.append((first, words - first))
+    return out
 
 
 class SRAM(wiring.Component):
@@ -102,32 +125,58 @@ class SRAM(wiring.Component):
         # read-during-write result is always defined) ``-no-rw-check`` reaches the ports, and
         # yosys need not keep a second copy of the memory to give a fetch that races a store
         # to the same word the old value: RISC-V leaves that undefined until a FENCE.I.
-        m.submodules.mem = mem = memory.Memory(shape=32, depth=words,
-                                               init=self._init[:words])
-        if self.writable:
-            wp = mem.write_port(granularity=8)
+        #
+        # A built size that is not a power of two is built as pieces that are (see
+        # :func:`pieces`), each its own memory: a piece of 2**k words maps to one row of
+        # block RAMs, each as deep as the piece, so a read chooses among as many rows as
+        # the size has bits set (a 100 KiB bank: 3), by registered selects ANDed and ORed
+        # with what the bus's decoder and the load's byte choice do after it. One memory
+        # left to yosys was built of equal rows (2K x 9 each: 13 of them for 100 KiB) and a
+        # multiplexer tree of 4 LUT levels that was the 4-hart layout's critical path.
+        refuse = []
         for i in range(self.ports):
             bus = getattr(self, f"bus{i}")
-            rp = mem.read_port(domain="comb")
-            data = Signal(32, reset_less=True, name=f"data{i}")
-            m.d.comb += [rp.addr.eq(bus.adr), bus.dat_r.eq(data)]
-            m.d.sync += data.eq(rp.data)
-            refuse = bus.we & (i != 0 or not self.writable)
+            refused = bus.we & (i != 0 or not self.writable)
             if words < self.size // 4:
                 # in sixteenths of the window: its top four address bits
                 top = self._addr_width - 4
                 absent = (bus.adr[top:] >= words >> top) if top > 0 else (bus.adr >= words)
-                refuse = refuse | absent
+                refused = refused | absent
+            refuse.append(refused)
             m.d.sync += [
-                bus.ack.eq(bus.cyc & ~refuse),
-                bus.err.eq(bus.cyc & refuse),
+                bus.ack.eq(bus.cyc & ~refused),
+                bus.err.eq(bus.cyc & refused),
             ]
-            if self.writable and i == 0:
+        reads = [[] for _ in range(self.ports)]
+        for first, count in pieces(words):
+            name = "mem" if count == words else f"mem{first}"
+            m.submodules[name] = mem = memory.Memory(
+                shape=32, depth=count, init=self._init[first:first + count])
+            low = (count - 1).bit_length()
+            for i in range(self.ports):
+                bus = getattr(self, f"bus{i}")
+                rp = mem.read_port(domain="comb")
+                data = Signal(32, reset_less=True, name=f"data{i}_{first}")
+                m.d.comb += rp.addr.eq(bus.adr[:low])
+                m.d.sync += data.eq(rp.data)
+                if count == words:
+                    reads[i].append(data)
+                    continue
+                here = bus.adr[low:] == first >> low
+                chosen = Signal(name=f"chosen{i}_{first}")
+                m.d.sync += chosen.eq(here)
+                reads[i].append(data & chosen.replicate(32))
+            if self.writable:
+                wp = mem.write_port(granularity=8)
+                bus = self.bus0
+                here = bus.adr[low:] == first >> low if count < words else 1
                 m.d.comb += [
-                    wp.addr.eq(bus.adr),
+                    wp.addr.eq(bus.adr[:low]),
                     wp.data.eq(bus.dat_w),
-                    wp.en.eq((bus.cyc & bus.we & ~refuse).replicate(4) & bus.sel),
+                    wp.en.eq((bus.cyc & bus.we & ~refuse[0] & here).replicate(4) & bus.sel),
                 ]
+        for i in range(self.ports):
+            m.d.comb += getattr(self, f"bus{i}").dat_r.eq(reduce(operator.or_, reads[i]))
         return m
 
     # --- simulation ------------------------------------------------------------------------

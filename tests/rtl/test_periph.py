@@ -12,7 +12,7 @@ from amaranth.sim import Simulator
 from zerovisor.rtl.bus import BusSignature, Decoder, window_hits
 from zerovisor.rtl.periph.clint import CLINT
 from zerovisor.rtl.periph.finisher import Finisher
-from zerovisor.rtl.periph.sram import SRAM
+from zerovisor.rtl.periph.sram import SRAM, pieces
 from zerovisor.rtl.periph.uart import UART, UART_REGS
 from zerovisor.sim.bus_helpers import BusError, bus_read, bus_write
 
@@ -345,18 +345,29 @@ def test_finisher_reports_pass_and_fail_words_only():
     assert verdicts == [(0, 9), (1, 0)]
 
 
-def test_ram_data_port_reads_back_to_back_writes():
+# A window of 8K words built to 6.5K: pieces of 4K, 2K and 512 words. The words traffic
+# goes to: both sides of every edge between pieces, and the last one built.
+PIECE_EDGES = [0, 1, 4095, 4096, 4097, 6143, 6144, 6655]
+
+
+@pytest.mark.parametrize("size, built, words", [
+    (32, None, range(8)),
+    (0x8000, 0x6800, PIECE_EDGES),
+], ids=["one-memory", "pieces"])
+def test_ram_data_port_reads_back_to_back_writes(size, built, words):
     """The data port reads every write at once, whatever the lanes: random back-to-back
-    traffic over eight words, checked against a model; an instruction port then reads
-    the same words."""
-    dut = SRAM(size=32, ports=2)
+    traffic over a few words, checked against a model; an instruction port then reads
+    the same words. Built in pieces (see :func:`pieces`), the RAM is still one memory:
+    its preloaded words are where they were put, and no piece's write lands in another."""
+    init = [0x0101_0101 * (w % 251) for w in range(built // 4)] if built else []
+    dut = SRAM(size=size, ports=2, built=built, init=init)
     rng = random.Random(7)
-    model = [0] * 8
+    model = {w: init[w] if init else 0 for w in words}
 
     async def tb(ctx):
         for _ in range(2000):
             cyc, we = rng.random() < 0.9, rng.random() < 0.5
-            adr, sel, dat = rng.randrange(8), rng.randrange(16), rng.getrandbits(32)
+            adr, sel, dat = rng.choice(words), rng.randrange(16), rng.getrandbits(32)
             ctx.set(dut.bus0.cyc, cyc)
             ctx.set(dut.bus0.we, we)
             ctx.set(dut.bus0.adr, adr)
@@ -374,7 +385,7 @@ def test_ram_data_port_reads_back_to_back_writes():
         # once the writes have settled, an instruction port reads the same words
         ctx.set(dut.bus0.cyc, 0)
         await ctx.tick()
-        for adr, word in enumerate(model):
+        for adr, word in model.items():
             ctx.set(dut.bus1.cyc, 1)
             ctx.set(dut.bus1.adr, adr)
             await ctx.tick()
@@ -412,6 +423,20 @@ def test_ram_built_in_part_answers_err_beyond_it_and_never_aliases(size, built, 
             assert await bus_read(ctx, dut.bus1, addr) == 0x1234_5678 ^ addr
 
     simulate(dut, tb)
+
+
+def test_pieces_are_powers_of_two_from_the_largest_each_on_its_own_boundary():
+    """The rows a built size is made of: one per power of two, the shallow rest together."""
+    assert pieces(26624) == [(0, 16384), (16384, 8192), (24576, 2048)]   # 104 KiB
+    assert pieces(32768) == [(0, 32768)]
+    assert pieces(1553) == [(0, 1024), (1024, 512), (1536, 17)]
+    assert pieces(100) == [(0, 100)]
+    assert pieces(0) == []
+    for words in range(1, 5000, 7):
+        got = pieces(words)
+        assert sum(n for _, n in got) == words
+        for first, n in got:
+            assert first % (1 << (n - 1).bit_length()) == 0
 
 
 def test_ram_built_errors():
