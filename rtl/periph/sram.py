@@ -126,13 +126,14 @@ class SRAM(wiring.Component):
         # yosys need not keep a second copy of the memory to give a fetch that races a store
         # to the same word the old value: RISC-V leaves that undefined until a FENCE.I.
         #
-        # A built size that is not a power of two is built as pieces that are (see
+        # A RAM whose built size is not a power of two is built as pieces that are (see
         # :func:`pieces`), each its own memory: a piece of 2**k words maps to one row of
         # block RAMs, each as deep as the piece, so a read chooses among as many rows as
         # the size has bits set (a 100 KiB bank: 3), by registered selects ANDed and ORed
         # with what the bus's decoder and the load's byte choice do after it. One memory
         # left to yosys was built of equal rows (2K x 9 each: 13 of them for 100 KiB) and a
         # multiplexer tree of 4 LUT levels that was the 4-hart layout's critical path.
+        # A ROM stays one memory: yosys built a ROM piece that was mostly zeros as logic.
         refuse = []
         for i in range(self.ports):
             bus = getattr(self, f"bus{i}")
@@ -148,7 +149,7 @@ class SRAM(wiring.Component):
                 bus.err.eq(bus.cyc & refused),
             ]
         reads = [[] for _ in range(self.ports)]
-        for first, count in pieces(words):
+        for first, count in pieces(words) if self.writable else [(0, words)]:
             name = "mem" if count == words else f"mem{first}"
             m.submodules[name] = mem = memory.Memory(
                 shape=32, depth=count, init=self._init[first:first + count])
