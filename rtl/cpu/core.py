@@ -521,6 +521,7 @@ class Core(wiring.Component):
         e_redirect = Signal()    # E's instruction sends fetching to e_redirect_to
         e_redirect_to = Signal(32)
         e_redirect_seq = Signal()  # ... to the instruction after it instead (pc4)
+        br_in_e = Signal(attrs={"keep": 1})  # ... or, E's branch, if its guess was wrong
         # late_mem: E's redirect is registered and made the next cycle, in which E starts
         # nothing (the queue holds what followed the instruction that redirected), so that
         # E's branch decision ends at a register instead of every fetch register's enable.
@@ -910,10 +911,12 @@ class Core(wiring.Component):
                 trap(Cause.INSN_MISALIGNED, target, gva=virt)
             with m.Elif(dec.branch | dec.fence):
                 m.d.sync += bm_wait.eq(0)
-                # fetching went on at the target if the branch was predicted taken
+                # fetching went on at the target if the branch was predicted taken; a
+                # branch's redirect when it was not is made below, from br_in_e
                 next_pc = Mux(jumps, target, pc4)
-                with m.If(jumps != head.predicted):
-                    m.d.comb += [e_redirect.eq(1), e_redirect_seq.eq(~jumps)]
+                m.d.comb += [br_in_e.eq(dec.branch), e_redirect_seq.eq(~jumps)]
+                with m.If(~dec.branch & (jumps != head.predicted)):
+                    m.d.comb += e_redirect.eq(1)
                 finish(next_pc)
             with m.Else():
                 with m.If(jumps & ~head.predicted):
@@ -945,6 +948,24 @@ class Core(wiring.Component):
         with m.If(w_fault):
             decide_trap(Mux(w_store, Cause.STORE_ACCESS, Cause.LOAD_ACCESS), w_addr, w_pc,
                         gva=w_virt, bus=True)
+        # A branch redirects when its condition is not what was predicted. The
+        # condition comes last, out of the comparator's carry chains: every other input
+        # (the chain above reaching the branch, its funct3, the prediction) is folded into
+        # one select per comparison result, each kept (yosys's ABC sees a carry chain's
+        # output as arriving first, and put the condition at the bottom of seven LUTs).
+        f3, guess = dec.f3, head.predicted
+        redirect_if = {}
+        for name, yes, no in (("eq", Funct3.BEQ, Funct3.BNE), ("lt", Funct3.BLT, Funct3.BGE),
+                              ("ltu", Funct3.BLTU, Funct3.BGEU)):
+            for holds, when in ((1, (f3 == yes) & ~guess | (f3 == no) & guess),
+                                (0, (f3 == yes) & guess | (f3 == no) & ~guess)):
+                select = Signal(name=f"redirect_if_{name}_{holds}", attrs={"keep": 1})
+                m.d.comb += select.eq(br_in_e & when)
+                redirect_if[name, holds] = select
+        results = {"eq": br_eq, "lt": br_lt, "ltu": br_ltu}
+        e_redirect_any = e_redirect | Cat(
+            select & (results[name] if holds else ~results[name])
+            for (name, holds), select in redirect_if.items()).any()
         if late:
             # (the targets are registered whatever E does: only the valid bit and the
             # choice between the target and the next instruction look at a branch's
@@ -952,12 +973,12 @@ class Core(wiring.Component):
             redirecting_to = Signal(32)
             redirecting_pc4 = Signal(32)
             redirecting_seq = Signal()
-            m.d.sync += [redirecting.eq(e_redirect), redirecting_to.eq(e_redirect_to),
+            m.d.sync += [redirecting.eq(e_redirect_any), redirecting_to.eq(e_redirect_to),
                          redirecting_pc4.eq(pc4), redirecting_seq.eq(e_redirect_seq)]
             m.d.comb += [redirect.eq(redirecting),
                          redirect_to.eq(Mux(redirecting_seq, redirecting_pc4, redirecting_to))]
         else:
-            m.d.comb += [redirect.eq(e_redirect),
+            m.d.comb += [redirect.eq(e_redirect_any),
                          redirect_to.eq(Mux(e_redirect_seq, pc4, e_redirect_to))]
         with m.If(t_take):
             m.d.comb += [redirect.eq(1), redirect_to.eq(csr.trap_vector)]
