@@ -95,11 +95,14 @@ def synthesize(board, name, clock_hz, folder, late_mem):
 
 
 def deepest(folder):
-    """The synthesized netlist's deepest register-to-register logic: levels, from, to."""
+    """The synthesized netlist's deepest register-to-register logic: levels, from, to;
+    and the deepest logic a block RAM's output feeds."""
     from zerovisor.boards.depth import longest_path
-    levels, path = longest_path(json.loads((folder / "zerovisor.json").read_text()))
+    netlist = json.loads((folder / "zerovisor.json").read_text())
+    levels, path = longest_path(netlist)
     return {"logic_levels": levels, "deepest_from": path[0] if path else None,
-            "deepest_to": path[-1] if path else None}
+            "deepest_to": path[-1] if path else None,
+            "ram_levels": longest_path(netlist, starts=("DP16KD",))[0]}
 
 
 def place_and_route(board, name, clock_hz, folder, console, late_mem, seed,

@@ -16,11 +16,14 @@ __all__ = ["longest_path"]
 _LEVELS = {"LUT4": 1.0, "TRELLIS_DPR16X4": 1.0, "CCU2C": 0.25, "PFUMX": 0.25,
            "L6MUX21": 0.25}
 _PATH_INPUTS = {"TRELLIS_DPR16X4": ("RAD",)}   # a LUT RAM's write side is clocked
+_NONE = float("-inf")                          # the depth of a bit no path starts at
 
 
-def longest_path(netlist, top="zerovisor"):
+def longest_path(netlist, top="zerovisor", *, starts=None):
     """``(levels, nets)`` of the deepest path into a register (or any clocked or outside
-    input) in yosys's JSON ``netlist`` (a dict); ``nets`` names it from start to end."""
+    input) in yosys's JSON ``netlist`` (a dict); ``nets`` names it from start to end.
+    ``starts``: the cell types whose outputs the paths counted start from (``("DP16KD",)``:
+    the logic block RAM outputs feed); ``None``, any."""
     module = netlist["modules"][top]
     names = {}
     for name, net in module["netnames"].items():
@@ -35,9 +38,12 @@ def longest_path(netlist, top="zerovisor"):
 
     drivers = {}       # bit -> (levels of the cell, its input bits)
     ends = []          # input bits of everything that ends a path
+    started = set()    # bits driven by a cell of ``starts``
     for cell in module["cells"].values():
         directions = cell["port_directions"]
         inputs = [p for p, d in directions.items() if d == "input"]
+        if starts is not None and cell["type"] in starts:
+            started.update(bits(cell, [p for p, d in directions.items() if d == "output"]))
         if cell["type"] in _LEVELS:
             inputs = _PATH_INPUTS.get(cell["type"], inputs)
             for bit in bits(cell, [p for p, d in directions.items() if d == "output"]):
@@ -59,7 +65,7 @@ def longest_path(netlist, top="zerovisor"):
             if bit in depth:
                 stack.pop()
             elif driver is None:
-                depth[bit] = (0.0, None)
+                depth[bit] = (0.0 if starts is None or bit in started else _NONE, None)
                 stack.pop()
             elif bit not in visiting:
                 visiting.add(bit)
@@ -67,12 +73,13 @@ def longest_path(netlist, top="zerovisor"):
             else:
                 known = [i for i in driver[1] if i in depth]
                 worst = max(known, key=lambda i: depth[i][0], default=None)
-                below = depth[worst][0] if worst is not None else 0.0
+                below = depth[worst][0] if worst is not None else \
+                    0.0 if starts is None else _NONE
                 depth[bit] = (below + driver[0], worst)
                 stack.pop()
-    if not ends:
+    end = max(ends, key=lambda b: depth[b][0], default=None)
+    if end is None or depth[end][0] < 0:
         return 0.0, []
-    end = max(ends, key=lambda b: depth[b][0])
     path, bit = [], end
     while bit is not None:
         name = names.get(bit, (None, str(bit)))[1]

