@@ -154,6 +154,7 @@ class SRAM(wiring.Component):
             m.submodules[name] = mem = memory.Memory(
                 shape=32, depth=count, init=self._init[first:first + count])
             low = (count - 1).bit_length()
+            heres = []           # each port's address is in this piece
             for i in range(self.ports):
                 bus = getattr(self, f"bus{i}")
                 rp = mem.read_port(domain="comb")
@@ -161,16 +162,16 @@ class SRAM(wiring.Component):
                 m.d.comb += rp.addr.eq(bus.adr[:low])
                 m.d.sync += data.eq(rp.data)
                 if count == words:
+                    heres.append(1)
                     reads[i].append(data)
                     continue
-                here = bus.adr[low:] == first >> low
+                heres.append(bus.adr[low:] == first >> low)
                 chosen = Signal(name=f"chosen{i}_{first}")
-                m.d.sync += chosen.eq(here)
+                m.d.sync += chosen.eq(heres[i])
                 reads[i].append(data & chosen.replicate(32))
             if self.writable:
                 wp = mem.write_port(granularity=8)
-                bus = self.bus0
-                here = bus.adr[low:] == first >> low if count < words else 1
+                bus, here = self.bus0, heres[0]
                 m.d.comb += [
                     wp.addr.eq(bus.adr[:low]),
                     wp.data.eq(bus.dat_w),
