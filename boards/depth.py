@@ -42,11 +42,12 @@ def longest_path(netlist, top="zerovisor", *, starts=None):
     for cell in module["cells"].values():
         directions = cell["port_directions"]
         inputs = [p for p, d in directions.items() if d == "input"]
+        outputs = bits(cell, [p for p, d in directions.items() if d == "output"])
         if starts is not None and cell["type"] in starts:
-            started.update(bits(cell, [p for p, d in directions.items() if d == "output"]))
+            started.update(outputs)
         if cell["type"] in _LEVELS:
             inputs = _PATH_INPUTS.get(cell["type"], inputs)
-            for bit in bits(cell, [p for p, d in directions.items() if d == "output"]):
+            for bit in outputs:
                 drivers[bit] = (_LEVELS[cell["type"]], bits(cell, inputs))
         else:
             ends += bits(cell, inputs)
