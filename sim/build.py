@@ -109,6 +109,8 @@ class SimConfig:
     # with late_mem: the harts at home in each RAM bank (rtl.soc.SoC's bank_harts), a
     # tuple of tuples; None: the SoC's default
     bank_harts: tuple | None = None
+    # the model's C++ compiled with line information, for zerovisor.sim.profile
+    debug_info: bool = False
 
 
 def cache_dir():
@@ -304,6 +306,8 @@ def build_model(config=SimConfig(), *, progress=None):
         args = list(_VERILATOR_ARGS)
         if config.trace == "fst":
             args += ["--trace-fst"]
+        if config.debug_info:
+            args += ["-CFLAGS", "-g"]
         store = runtime_store(config)
         try:
             _runner(store).build(

@@ -51,9 +51,10 @@ def native_binary(model):
     return binary
 
 
-def run_native(config, memories, *, max_cycles):
+def run_native(config, memories, *, max_cycles, wrapper=()):
     """Run a model of ``config`` with ``memories`` loaded (as the runner's ``elf_memories``
-    or ``system_memories`` give them) for at most ``max_cycles`` cycles."""
+    or ``system_memories`` give them) for at most ``max_cycles`` cycles; ``wrapper`` is a
+    command the driver runs under (a profiler, :mod:`zerovisor.sim.profile`)."""
     binary = native_binary(build_model(config))
     with tempfile.TemporaryDirectory(prefix="zerovisor-native-") as tmp:
         load = Path(tmp) / "load.txt"
@@ -62,7 +63,8 @@ def run_native(config, memories, *, max_cycles):
                 f.write(f"@{path}\n")
                 f.writelines(f"{index:x} {word:x}\n" for index, word in words)
         start = time.monotonic()
-        done = subprocess.run([str(binary), str(load), str(max_cycles)], capture_output=True)
+        done = subprocess.run([*wrapper, str(binary), str(load), str(max_cycles)],
+                              capture_output=True)
         wall = time.monotonic() - start
     err = done.stderr.decode(errors="replace")
     found = re.search(r"stopped (\d+) code (\d+) cycles (\d+) seconds ([\d.]+)", err)
