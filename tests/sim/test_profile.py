@@ -106,7 +106,7 @@ def test_a_window_that_is_not_one_is_refused(cycles, warmup, monkeypatch):
         profile_model(SimConfig(), {}, cycles=cycles, warmup=warmup)
 
 
-def test_the_profile_script_reports_a_missing_layout(capsys):
+def test_the_profile_script_refuses_bad_arguments_in_one_line(capsys, tmp_path):
     sys.path.insert(0, str(ROOT / "bench"))
     try:
         import sim_profile
@@ -114,6 +114,13 @@ def test_the_profile_script_reports_a_missing_layout(capsys):
         sys.path.remove(str(ROOT / "bench"))
     assert sim_profile.main(["/nonexistent/layout.toml"]) == 1
     assert "no such layout file" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        sim_profile.main(["--cycles", "0"])
+    assert exit_.value.code == 2
+    assert "not a positive whole number" in capsys.readouterr().err
+    for out in (tmp_path, tmp_path / "missing" / "profile.json"):
+        assert sim_profile.main(["--out", str(out)]) == 1
+        assert "not a file in an existing folder" in capsys.readouterr().err
 
 
 @pytest.mark.slow
