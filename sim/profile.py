@@ -11,8 +11,9 @@ these machines (and two links of the same model by up to 7 %).
 Each line is charged to the block (the SoC's module instance, ``soc/cpu2/mmu``) whose
 signal is named nearest before it: Verilator writes a statement with the hierarchical
 names of what it computes and reads. A statement that mixes blocks goes to the first name
-found looking back, which is an approximation; lines of the Verilator run-time and of the
-driver are charged apart.
+found looking back, which is an approximation. Verilator's run-time headers, inlined into
+the model, are charged apart, and so is code without line information (the driver, the
+run-time library compiled once for every model, the C library).
 """
 
 import os
@@ -33,7 +34,7 @@ _SIGNAL = re.compile(r"zv_sim__DOT__h__DOT__(\w+)")
 _ESCAPE = re.compile(r"__0([0-9A-F]{2})")
 _LOOK_BACK = 60     # lines: a statement of Verilator's C++ rarely spans more
 RUNTIME = "(Verilator run-time)"
-DRIVER = "(native driver and C library)"
+DRIVER = "(no line information: driver, libraries)"
 UNNAMED = "(model code naming no signal)"
 
 
