@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from zerovisor.cli import _positive_int
 from zerovisor.errors import ZerovisorError
 from zerovisor.layout import load_layout
 from zerovisor.plan import plan_layout
@@ -27,16 +28,6 @@ from zerovisor.sim.runner import system_config, system_memories
 from zerovisor.system import build_system
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _positive(text):
-    try:
-        value = int(text.replace("_", "").replace(",", ""))
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return value
 
 
 def main(argv=None):
@@ -48,15 +39,15 @@ def main(argv=None):
     parser.add_argument("layout", nargs="?", type=Path, metavar="LAYOUT.toml",
                         default=ROOT / "examples" / "quad.toml",
                         help="the layout to boot (default: examples/quad.toml)")
-    parser.add_argument("--cycles", type=_positive, default=350_000, metavar="N",
+    parser.add_argument("--cycles", type=_positive_int, default=350_000, metavar="N",
                         help="profile up to this cycle (default 350,000)")
-    parser.add_argument("--warmup", type=_positive, default=250_000, metavar="N",
+    parser.add_argument("--warmup", type=_positive_int, default=250_000, metavar="N",
                         help="from this cycle (default 250,000: after quad.toml's boot)")
-    parser.add_argument("--depth", type=_positive, default=3, metavar="N",
+    parser.add_argument("--depth", type=_positive_int, default=3, metavar="N",
                         help="levels of the hierarchy to tell apart (default 3: soc/cpu*/mmu)")
     parser.add_argument("--instances", action="store_true",
                         help="keep instances apart (cpu0, cpu1...) instead of adding them up")
-    parser.add_argument("--top", type=_positive, default=30, metavar="N",
+    parser.add_argument("--top", type=_positive_int, default=30, metavar="N",
                         help="rows to show (default 30)")
     parser.add_argument("--out", type=Path, metavar="FILE.json",
                         help="also write the profile as JSON here")

@@ -117,7 +117,7 @@ def test_the_profile_script_refuses_bad_arguments_in_one_line(capsys, tmp_path):
     with pytest.raises(SystemExit) as exit_:
         sim_profile.main(["--cycles", "0"])
     assert exit_.value.code == 2
-    assert "not a positive whole number" in capsys.readouterr().err
+    assert "must be at least 1, not 0" in capsys.readouterr().err
     for out in (tmp_path, tmp_path / "missing" / "profile.json"):
         assert sim_profile.main(["--out", str(out)]) == 1
         assert "not a file in an existing folder" in capsys.readouterr().err
