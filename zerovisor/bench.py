@@ -55,10 +55,9 @@ def run_suite(*, quick=False, out=None, only=None, progress=print, done=None):
             continue
         start = time.monotonic()
         try:
-            record = stamp(module.measure(quick=quick, progress=progress))
+            record = stamp(module.measure(quick=quick, progress=progress), quick)
         except RuntimeError as exc:
             raise ZerovisorError(f"benchmark {script} failed: {exc}") from None
-        record["quick"] = quick
         write(record, out / f"{module.RESULT}.json")
         records[module.RESULT] = record
         if done:

@@ -38,14 +38,16 @@ def current_commit():
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def stamp(record):
-    """``record`` with ``commit``, ``date``, ``machine`` and ``load_average`` added."""
+def stamp(record, quick=False):
+    """``record`` with ``commit``, ``date``, ``machine``, ``load_average`` and ``quick`` (a
+    short run's, not to be compared with the others) added."""
     return {
         **record,
         "commit": current_commit(),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
         "load_average": round(os.getloadavg()[0], 2),
+        "quick": quick,
     }
 
 
@@ -64,7 +66,7 @@ def main(measure, result, doc):
     parser.add_argument("--out", type=Path, help=f"JSON file to write (default "
                         f"bench/results/{result}.json, none with --quick)")
     args = parser.parse_args()
-    record = stamp(measure(quick=args.quick, progress=print))
+    record = stamp(measure(quick=args.quick, progress=print), args.quick)
     out = args.out or (None if args.quick else RESULTS / f"{result}.json")
     if out:
         write(record, out)

@@ -3,7 +3,8 @@
  * While a guest runs, sscratch holds its vCPU record; the trap path swaps it into tp,
  * saves the guest's caller-saved registers there (the C code keeps s0-s11 as it found
  * them, and never touches gp: it is built without linker relaxation, so the compiler has
- * no use for it) and calls vmm_trap on a fresh stack. A vCPU set up afresh (enter_guest)
+ * no use for it) and calls vmm_trap on a fresh stack, the guest's a0-a7 left in place as
+ * its arguments (an SBI call's). A vCPU set up afresh (enter_guest)
  * is marked and gets every register from its record. sscratch is 0 while the VMM itself
  * runs, so a trap taken in the VMM (a VMM bug) is recognised and parks the hart instead
  * of corrupting a guest. */
@@ -47,8 +48,7 @@ vmm_trap_entry:
     csrrw t0, sscratch, zero       /* the guest's tp; sscratch = 0 while in the VMM */
     sw t0, REG(4)
     lw sp, ZV_VCPU_STACK(tp)
-    mv a0, tp
-    call vmm_trap
+    call vmm_trap                  /* a0-a7 as the guest left them, tp the vCPU */
 
     .globl vmm_resume
 vmm_resume:                        /* tp = vCPU record: back into its guest */

@@ -538,11 +538,11 @@ static __attribute__((noinline)) void sbi_zv(vcpu_t *v, uint32_t fid, uint32_t a
 }
 
 /* Returns 1 when sepc must not move past the ecall. */
-static int sbi_call(vcpu_t *v)
+static int sbi_call(vcpu_t *v, uint32_t eid, uint32_t fid, uint32_t a0, uint32_t a1,
+                    uint32_t a2)
 {
     vmm_t *m = vmm_of(v);
     volatile uint32_t *r = v->regs;
-    uint32_t eid = r[17], fid = r[16], a0 = r[10], a1 = r[11], a2 = r[12];
     m->quiet = 0;
     switch (eid) {
     case EXT_BASE:
@@ -697,12 +697,19 @@ void vmm_start(vcpu_t *v)
     }
 }
 
-void vmm_trap(vcpu_t *v)
+/* Called by the trap path (entry.S) with the vCPU in tp and the guest's a0-a7 still in
+ * a0-a7 (they are in its record too): an SBI call's arguments are taken from the
+ * registers, not loaded back from where they were just saved. */
+void vmm_trap(uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t a4, uint32_t a5,
+              uint32_t fid, uint32_t eid)
 {
+    vcpu_t *v;
+    __asm__("mv %0, tp" : "=r"(v));
+    (void)a3, (void)a4, (void)a5;
     uint32_t cause = csr_read(scause);
     if (cause == 10) {                  /* ecall from VS-mode: an SBI call (the fast path) */
         csr_write(sepc, csr_read(sepc) + 4);
-        sbi_call(v);
+        sbi_call(v, eid, fid, a0, a1, a2);
         return;
     }
     vmm_trap_other(v, cause);
