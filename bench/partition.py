@@ -110,8 +110,9 @@ def measure(quick=False, progress=print):
         "device_interrupt_latency_ticks": {
             "guest_plic_guest_context": _irq(irq_guest.output),
             "bare_metal_m_mode": _irq(irq_bare.output),
-            "what": "UART1's transmitter-empty interrupt, from the enabling store to the "
-                    "handler's first instruction, 8 times",
+            "what": "UART1's transmitter-empty interrupt, 8 times: from the time read "
+                    "just before the enabling store (the next instruction) to the trap "
+                    "stub's time read, its third instruction (TIME_THEN_STORE8)",
         },
         "boot_cycles_quad": quad.cycles,
         "boot_note": "reset to the last of the three guests' first console line in "

@@ -11,7 +11,7 @@
 #define PLIC_CLAIM ((volatile uint32_t *)(0x0c200000 + 0x1000 * 1 + 4))
 #define ROUNDS 8
 
-static volatile uint32_t start, fired, source, latency;
+static volatile uint32_t stamp, fired, source;   /* stamp: time at the handler */
 static uint32_t handler_stack[TRAP_STACK_WORDS];
 
 extern void irq_entry(void);
@@ -20,7 +20,7 @@ TRAP_STUB(irq_entry, sscratch, sret, on_irq);
 void on_irq(uint32_t now)
 {
     uint32_t id = *PLIC_CLAIM;
-    latency = now - start;
+    stamp = now;
     source = id;
     *UART1_IER = 0;            /* the line drops */
     *PLIC_CLAIM = id;          /* complete: the source may request again */
@@ -35,10 +35,11 @@ int main(void)
     __asm__ volatile("csrsi sstatus, 2");
     uint32_t min = ~0u, max = 0;
     for (uint32_t k = 0; k < ROUNDS; k++) {
-        start = (uint32_t)rdtime();
-        *UART1_IER = 2;        /* transmitter empty: the line rises at once */
+        /* transmitter empty: the line rises at once */
+        uint32_t start = TIME_THEN_STORE8(UART1_IER, 2);
         while (fired <= k)     /* spin: a WFI here could miss an interrupt taken */
             ;                  /* between the test and the WFI */
+        uint32_t latency = stamp - start;
         if (latency < min)
             min = latency;
         if (latency > max)

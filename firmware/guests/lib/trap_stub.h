@@ -41,4 +41,15 @@
 /* The stack the stub runs on: scratch = &trap_stack[48]. */
 #define TRAP_STACK_WORDS 64
 
+/* Read `time`, then store the byte VALUE at ADDR in the very next instruction, and give
+ * the time read: a latency counted from it starts at the store that raises an interrupt,
+ * with the same two instructions between in every build (left to the compiler, the code
+ * around the store differed between a guest and its bare-metal twin by a cycle or two,
+ * or a dozen through a call to rdtime()). */
+#define TIME_THEN_STORE8(addr, value) ({ \
+    uint32_t t_; \
+    __asm__ volatile("csrr %0, time\n\tsb %1, 0(%2)" \
+                     : "=&r"(t_) : "r"(value), "r"(addr) : "memory"); \
+    t_; })
+
 #endif
