@@ -373,24 +373,24 @@ static __attribute__((noinline)) void sbi_ipi(vcpu_t *v, uint32_t mask, uint32_t
     reply(v, SBI_OK, 0);
 }
 
-/* Returns 0 when the call has been answered, 1 when the vCPU was reset or restarted
- * (its registers and sepc already hold the new context). */
-static __attribute__((noinline)) int sbi_hsm(vcpu_t *v, uint32_t fid, uint32_t a0, uint32_t a1, uint32_t a2)
+/* Answers the call, or stops the vCPU (HART_STOP: it idles until started again, its
+ * registers and sepc then holding the new context). */
+static __attribute__((noinline)) void sbi_hsm(vcpu_t *v, uint32_t fid, uint32_t a0, uint32_t a1, uint32_t a2)
 {
     vmm_t *m = vmm_of(v);
     if (fid == 0 || fid == 2) {
         if (a0 >= m->nharts) {
             reply(v, SBI_ERR_INVALID_PARAM, 0);
-            return 0;
+            return;
         }
         vcpu_t *t = vcpu_at(m, a0);
         if (fid == 2) {
             reply(v, SBI_OK, t->hsm);
-            return 0;
+            return;
         }
         if (!in_guest_ram(m, a1, 4)) {
             reply(v, SBI_ERR_INVALID_ADDRESS, 0);
-            return 0;
+            return;
         }
         lock(m);
         int32_t err = SBI_ERR_ALREADY_AVAILABLE;
@@ -404,33 +404,31 @@ static __attribute__((noinline)) int sbi_hsm(vcpu_t *v, uint32_t fid, uint32_t a
         if (err == SBI_OK)
             kick(t, PEND_START);
         reply(v, err, 0);
-        return 0;
+        return;
     }
     if (fid == 1) {
         idle(v);
-        return 1;
+        return;
     }
     if (fid == 3 && a0 == 0) {              /* default retentive suspend */
         __asm__ volatile("wfi");
         reply(v, SBI_OK, 0);
-        return 0;
+        return;
     }
     reply(v, SBI_ERR_NOT_SUPPORTED, 0);
-    return 0;
 }
 
-static __attribute__((noinline)) int sbi_srst(vcpu_t *v, uint32_t type)
+static __attribute__((noinline)) void sbi_srst(vcpu_t *v, uint32_t type)
 {
     if (type == 0) {
         stop_partition(v, ZV_STATE_STOPPED, 0, 0, 0);
-        return 1;
+        return;
     }
     if (type == 1 || type == 2) {
         reboot_partition(v);
-        return 1;
+        return;
     }
     reply(v, type >= 0xf0000000u ? SBI_ERR_NOT_SUPPORTED : SBI_ERR_INVALID_PARAM, 0);
-    return 0;
 }
 
 static __attribute__((noinline)) void sbi_dbcn(vcpu_t *v, uint32_t fid, uint32_t num, uint32_t lo, uint32_t hi)
@@ -537,8 +535,7 @@ static __attribute__((noinline)) void sbi_zv(vcpu_t *v, uint32_t fid, uint32_t a
     }
 }
 
-/* Returns 1 when sepc must not move past the ecall. */
-static int sbi_call(vcpu_t *v, uint32_t eid, uint32_t fid, uint32_t a0, uint32_t a1,
+static void sbi_call(vcpu_t *v, uint32_t eid, uint32_t fid, uint32_t a0, uint32_t a1,
                     uint32_t a2)
 {
     vmm_t *m = vmm_of(v);
@@ -547,48 +544,50 @@ static int sbi_call(vcpu_t *v, uint32_t eid, uint32_t fid, uint32_t a0, uint32_t
     switch (eid) {
     case EXT_BASE:
         sbi_base(v, fid, a0);
-        return 0;
+        return;
     case EXT_PUTCHAR:
         console_put_byte(m, (char)a0);
         r[10] = 0;
-        return 0;
+        return;
     case EXT_GETCHAR:
         r[10] = (uint32_t)console_getc(m);
-        return 0;
+        return;
     case EXT_SHUTDOWN:
-        return sbi_srst(v, 0);
+        sbi_srst(v, 0);
+        return;
     case EXT_TIME:
         if (fid != 0) {
             reply(v, SBI_ERR_NOT_SUPPORTED, 0);
-            return 0;
+            return;
         }
         csr_write(vstimecmp, 0xffffffffu);
         csr_write(vstimecmph, a1);
         csr_write(vstimecmp, a0);
         reply(v, SBI_OK, 0);
-        return 0;
+        return;
     case EXT_IPI:
         if (fid == 0)
             sbi_ipi(v, a0, a1);
         else
             reply(v, SBI_ERR_NOT_SUPPORTED, 0);
-        return 0;
+        return;
     case EXT_HSM:
-        return sbi_hsm(v, fid, a0, a1, a2);
+        sbi_hsm(v, fid, a0, a1, a2);
+        return;
     case EXT_SRST:
         if (fid == 0)
-            return sbi_srst(v, a0);
-        reply(v, SBI_ERR_NOT_SUPPORTED, 0);
-        return 0;
+            sbi_srst(v, a0);
+        else
+            reply(v, SBI_ERR_NOT_SUPPORTED, 0);
+        return;
     case EXT_DBCN:
         sbi_dbcn(v, fid, a0, a1, a2);
-        return 0;
+        return;
     case ZV_EXT:
         sbi_zv(v, fid, a0, a1);
-        return 0;
+        return;
     }
     reply(v, SBI_ERR_NOT_SUPPORTED, 0);
-    return 0;
 }
 
 /* ---- traps ---- */
