@@ -3,7 +3,8 @@
  * guest's VSEIP (hstatus.VGEIN) and the G-stage shows at QEMU virt's S-mode context page
  * of hart 0. The guest enables the UART's transmitter-empty interrupt, takes it, claims
  * it, silences the UART and completes: no VMM instruction on the path. Prints the source
- * and the latency from the enabling store to the handler, in timebase ticks. */
+ * and the latency, in timebase ticks, from the `time` read right before the enabling
+ * store (TIME_THEN_STORE8) to the trap stub's. */
 #include "sbi.h"
 #include "trap_stub.h"
 
