@@ -322,7 +322,7 @@ class SoC(wiring.Component):
                 core.meip.eq(plic.eip[context(h, "m")]),
                 core.seip.eq(plic.eip[context(h, "s")]),
                 core.sgeip.eq(plic.eip[context(h, "guest")]),
-                core.mtime.eq(clint.mtime),
+                core.mtime.eq(clint.mtime), core.mtime_next.eq(clint.mtime_next),
             ]
         violation = Signal()
         m.d.comb += [

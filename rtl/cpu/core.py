@@ -182,7 +182,7 @@ class Core(wiring.Component):
             "ibus": Out(BusSignature()), "dbus": Out(BusSignature()),
             "iobus": Out(BusSignature()),
             "msip": In(1), "mtip": In(1), "meip": In(1), "seip": In(1), "sgeip": In(1),
-            "mtime": In(64),
+            "mtime": In(64), "mtime_next": In(64),
             "rvfi": Out(RVFISignature()),
             # the partition register: the ID on every bus request, and whether it is locked
             "pid": Out(PID_WIDTH), "pid_locked": Out(1),
@@ -221,7 +221,7 @@ class Core(wiring.Component):
         m.d.comb += [
             csr.msip.eq(self.msip), csr.mtip.eq(self.mtip), csr.meip.eq(self.meip),
             csr.seip.eq(self.seip), csr.sgeip.eq(self.sgeip),
-            csr.mtime.eq(self.mtime),
+            csr.mtime.eq(self.mtime), csr.mtime_next.eq(self.mtime_next),
             pmp_i.pmp.eq(csr.pmp), pmp_d.pmp.eq(csr.pmp),
             mmu.status.eq(csr.status),
         ]

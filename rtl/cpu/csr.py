@@ -11,7 +11,10 @@ WARL rules of the privileged spec (chapters "Machine-Level ISA", "Supervisor-Lev
 
 Choices the spec leaves to us: ASIDLEN = VMIDLEN = 0; GEILEN = 1 (``hgeip`` bit 1 comes
 from the interrupt controller's guest context); ``mtinst``/``htinst`` are written with 0 on
-traps (allowed for every cause); ``time`` is the CLINT's ``mtime``.
+traps (allowed for every cause); ``time`` is the CLINT's ``mtime``. Sstc's ``stimecmp`` and
+``vstimecmp`` raise their pending bits in the cycle ``time`` reaches them, as the CLINT's
+``mtip`` does for ``mtimecmp``: the registered comparisons look at the time the next cycle
+shows (``mtime_next``).
 """
 
 from amaranth import Cat, Const, Module, Mux, Signal
@@ -148,6 +151,7 @@ class CSRFile(wiring.Component):
             "irq_settling": Out(1),     # late_irq: see the parameter
             # counters
             "mtime": In(64),
+            "mtime_next": In(64),       # what mtime holds next cycle (the CLINT's)
             "retire": In(1),
             "unretire": In(1),
             "pmp": Out(data.ArrayLayout(pmp_entry_layout, self.pmp_entries)),
@@ -210,9 +214,13 @@ class CSRFile(wiring.Component):
         vtime = Signal(64)
         m.d.comb += vtime.eq(time + htimedelta)
 
-        # Sstc: the comparisons are registered, so a write shows one cycle later.
+        # Sstc: the comparisons are registered (a write of a compare value, of htimedelta or
+        # of mtime shows one cycle later) and made with next cycle's time, so that a pending
+        # bit rises in the cycle time reaches the deadline, as the CLINT's combinational
+        # mtip does: a guest's timer interrupt comes as early as a bare-metal one.
         stip_timer, vstip_timer = Signal(), Signal()
-        m.d.sync += [stip_timer.eq(time >= stimecmp), vstip_timer.eq(vtime >= vstimecmp)]
+        m.d.sync += [stip_timer.eq(self.mtime_next >= stimecmp),
+                     vstip_timer.eq(self.mtime_next + htimedelta >= vstimecmp)]
         stce = menvcfg_stce
         hstce = henvcfg_stce & menvcfg_stce
 

@@ -41,6 +41,7 @@ class CLINT(wiring.Component):
             "msip": Out(harts),
             "mtip": Out(harts),
             "mtime": Out(64),
+            "mtime_next": Out(64),
         })
 
     def elaborate(self, platform):
@@ -60,6 +61,10 @@ class CLINT(wiring.Component):
                 m.d.sync += prescale.eq(0)
         with m.If(tick):
             m.d.sync += self.mtime.eq(self.mtime + 1)
+        # What mtime holds after this cycle if software does not write it: the harts'
+        # Sstc comparisons are registered and compare it, so that their pending bits
+        # rise in the cycle mtip does for the same deadline.
+        m.d.comb += self.mtime_next.eq(self.mtime + tick)
 
         m.d.comb += [
             self.msip.eq(msip),

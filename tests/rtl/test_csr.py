@@ -6,7 +6,7 @@ import pytest
 from amaranth.sim import Simulator
 
 from zerovisor.rtl.cpu.csr import CSRFile
-from zerovisor.rtl.cpu.isa import Csr, Priv, misa
+from zerovisor.rtl.cpu.isa import Csr, Irq, Priv, misa
 
 
 def simulate(dut, body, *, clock=True):
@@ -211,3 +211,51 @@ def test_an_interrupt_goes_where_it_was_decided_to_go():
     assert seen["SCAUSE"] == (1 << 31) | 9
     assert seen["SEPC"] == 0x8000_0100
     assert seen["MCAUSE"] == 0
+
+
+@pytest.mark.parametrize("delta", [0, 1000, 2**63])
+def test_sstc_pending_bits_rise_in_the_cycle_time_reaches_the_deadline(delta):
+    """STIP (stimecmp against time) and VSTIP (vstimecmp against time + htimedelta) rise in
+    the cycle time reaches the deadline, as the CLINT's combinational mtip does: their
+    registered comparisons look at next cycle's time (``mtime_next``)."""
+    dut = CSRFile(hext=True)
+    deadline = 40
+    rose = {}
+
+    async def body(ctx):
+        time = 0
+
+        async def tick():
+            nonlocal time
+            await ctx.tick()
+            time += 1
+            ctx.set(dut.mtime, time)
+            ctx.set(dut.mtime_next, time + 1)
+
+        async def write(addr, value):
+            ctx.set(dut.addr, addr)
+            ctx.set(dut.wdata, value)
+            ctx.set(dut.write, 1)
+            await tick()
+            ctx.set(dut.write, 0)
+
+        ctx.set(dut.mtime_next, 1)
+        await write(Csr.MENVCFGH, 1 << 31)                 # STCE
+        await write(Csr.HENVCFGH, 1 << 31)
+        await write(Csr.HTIMEDELTA, delta & 0xffff_ffff)
+        await write(Csr.HTIMEDELTAH, delta >> 32)
+        vdeadline = (deadline + delta) % 2**64
+        await write(Csr.STIMECMP, deadline)
+        await write(Csr.STIMECMPH, 0)
+        await write(Csr.VSTIMECMP, vdeadline & 0xffff_ffff)
+        await write(Csr.VSTIMECMPH, vdeadline >> 32)
+        ctx.set(dut.addr, Csr.MIP)
+        while time < deadline + 3:
+            mip = ctx.get(dut.rdata)
+            for name, bit in (("STIP", Irq.STI), ("VSTIP", Irq.VSTI)):
+                if mip >> bit & 1:
+                    rose.setdefault(name, time)
+            await tick()
+
+    simulate(dut, body)
+    assert rose == {"STIP": deadline, "VSTIP": deadline}
