@@ -252,8 +252,20 @@ def _trace_window_options(parser):
 
 
 def _trace_window(args):
+    """The waveform's window from --trace-from/--trace-to, checked before anything is built
+    (the simulation checks it too, for its Python callers)."""
+    if args.trace is not None and args.trace.suffix.lower() not in (".vcd", ".fst"):
+        raise ZerovisorError(f"--trace {args.trace}: a waveform file must end in .vcd or "
+                             f".fst")
     if args.trace_from is None and args.trace_to is None:
         return None
+    if args.trace is None:
+        raise ZerovisorError("a trace window (--trace-from/--trace-to) needs a waveform "
+                             "file (--trace FILE)")
+    if args.trace_from is not None and args.trace_to is not None and \
+            args.trace_to < args.trace_from:
+        raise ZerovisorError(f"the trace window ends (cycle {args.trace_to}) before it "
+                             f"starts (cycle {args.trace_from})")
     return (args.trace_from, args.trace_to)
 
 
@@ -302,6 +314,7 @@ def _run(program, args, console):
     from .sim.build import build_model
     from .sim.runner import run_elf
     config = _sim_config(args)
+    window = _trace_window(args)
     if args.trace is None and not args.quiet:
         # Build (or find) the model first, with a live status: the first build of a
         # configuration takes about half a minute.
@@ -311,7 +324,7 @@ def _run(program, args, console):
     result = run_elf(program, max_cycles=args.max_cycles, trace=args.trace,
                      echo=not args.quiet, progress=None if args.quiet else _status(console),
                      lockstep=args.lockstep, trace_retire=args.trace_retire, config=config,
-                     trace_window=_trace_window(args))
+                     trace_window=window)
     sys.stdout.flush()
     if result.divergence:
         console.print(escape(result.divergence), highlight=False, soft_wrap=True)
@@ -600,6 +613,7 @@ def _sim_layout(args, console):
     if args.timeline is not None and args.timeline.suffix.lower() != ".png":
         raise ZerovisorError(f"--timeline {args.timeline}: the picture is a PNG; name it "
                              f"FILE.png")
+    window = _trace_window(args)
     path = args.layout or DEFAULT_LAYOUT
     if args.layout is None and not path.is_file():
         raise ZerovisorError(f"no layout given and the default {path} is missing; "
@@ -629,7 +643,7 @@ def _sim_layout(args, console):
                       "then a partition ID routes them to a guest); Ctrl-C ends the run[/]")
     with _cbreak(interactive):
         result = run_system(system, max_cycles=args.max_cycles, until=args.until,
-                            trace=args.trace, trace_window=_trace_window(args),
+                            trace=args.trace, trace_window=window,
                             echo=not args.quiet, progress=progress,
                             typed=typed, interactive=interactive,
                             timeline=args.timeline_interval if args.timeline else None,

@@ -191,6 +191,21 @@ def test_sim_command_reports_a_bad_layout(tmp_path, zerovisor):
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize("args, message", [
+    (["--trace-from", "10"], "needs a waveform file (--trace FILE)"),
+    (["--trace", "w.vcd", "--trace-from", "10", "--trace-to", "5"], "ends (cycle 5) before"),
+    (["--trace", "w.txt"], "must end in .vcd or .fst"),
+])
+def test_sim_command_refuses_a_bad_trace_request_before_building_anything(tmp_path,
+                                                                          zerovisor, args,
+                                                                          message):
+    out = tmp_path / "system"
+    run = zerovisor("sim", EXAMPLES / "quad.toml", "--out", out, *args)
+    assert run.returncode == 1
+    assert message in run.stderr and "Traceback" not in run.stderr
+    assert not out.exists()          # no guest was built, no model compiled
+
+
 def test_a_guest_linked_above_the_start_of_its_ram_is_copied_where_it_belongs(tmp_path):
     plan = plan_layout(load_layout(EXAMPLES / "portable.toml"))
     system = build_system(plan, tmp_path / "portable")
