@@ -15,7 +15,7 @@ from ..rtl.memmap import RAM_BASE
 from .build import CLOCK_PERIOD_PS, TOPLEVEL, SimConfig, build_model, fst_supported, verilator_env
 from .elf import read_program, to_words
 
-__all__ = ["RunResult", "run_elf", "run_system", "system_config", "elf_memories",
+__all__ = ["RunResult", "check_trace", "run_elf", "run_system", "system_config", "elf_memories",
            "system_memories"]
 
 NO_LIMIT = (1 << 64) - 1
@@ -189,11 +189,10 @@ def _ram_word(config, address):
     return f"h.soc.ram{index // bank_words}.mem", index % bank_words
 
 
-def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, retire=None,
-         until=(), peek=(), typed=("", ""), interactive=False, trace_window=None,
-         timeline=None):
-    if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
-        raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
+def check_trace(trace, trace_window):
+    """Refuse a waveform request that cannot be met (a window without a file, a window
+    that ends before it starts, a file that is neither .vcd nor .fst, FST without lz4),
+    before anything is built: the runs call it, and the command line before them."""
     if trace_window is not None:
         if trace is None:
             raise SimError("a trace window (--trace-from/--trace-to) needs a waveform file "
@@ -214,7 +213,16 @@ def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, re
             raise SimError(f"{trace}: Verilator's FST writer needs the lz4 library's "
                            f"header (Debian: apt-get install liblz4-dev), which this "
                            f"machine lacks; write a .vcd instead")
-        config = dataclasses.replace(config, trace=kind)
+
+
+def _run(config, memories, *, max_cycles, trace, echo, progress, tohost=None, retire=None,
+         until=(), peek=(), typed=("", ""), interactive=False, trace_window=None,
+         timeline=None):
+    if max_cycles is not None and (not isinstance(max_cycles, int) or max_cycles < 1):
+        raise SimError(f"max-cycles must be a positive number of cycles, not {max_cycles!r}")
+    check_trace(trace, trace_window)
+    if trace is not None:
+        config = dataclasses.replace(config, trace=Path(trace).suffix.lower().lstrip("."))
     model = build_model(config, progress=progress)
     verilator_env()
 

@@ -252,21 +252,14 @@ def _trace_window_options(parser):
 
 
 def _trace_window(args):
-    """The waveform's window from --trace-from/--trace-to, checked before anything is built
-    (the simulation checks it too, for its Python callers)."""
-    if args.trace is not None and args.trace.suffix.lower() not in (".vcd", ".fst"):
-        raise ZerovisorError(f"--trace {args.trace}: a waveform file must end in .vcd or "
-                             f".fst")
-    if args.trace_from is None and args.trace_to is None:
-        return None
-    if args.trace is None:
-        raise ZerovisorError("a trace window (--trace-from/--trace-to) needs a waveform "
-                             "file (--trace FILE)")
-    if args.trace_from is not None and args.trace_to is not None and \
-            args.trace_to < args.trace_from:
-        raise ZerovisorError(f"the trace window ends (cycle {args.trace_to}) before it "
-                             f"starts (cycle {args.trace_from})")
-    return (args.trace_from, args.trace_to)
+    """The waveform's window from --trace-from/--trace-to, checked with the file before
+    anything is built."""
+    from .sim.runner import check_trace
+    window = None
+    if args.trace_from is not None or args.trace_to is not None:
+        window = (args.trace_from, args.trace_to)
+    check_trace(args.trace, window)
+    return window
 
 
 def _run_options(parser):
