@@ -8,6 +8,7 @@ cache folder (``$ZEROVISOR_CACHE``, else ``~/.cache/zerovisor``) until either ch
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import os
 import re
@@ -180,8 +181,11 @@ def generate_verilog(config):
     return "\n".join([_ZERO_INIT.sub("", text), *verilog_sources(text)])
 
 
+@functools.cache
 def fst_supported():
-    """Whether Verilator's FST writer can be compiled here: it needs lz4's header."""
+    """Whether Verilator's FST writer can be compiled here: it needs lz4's header (asked
+    of the compiler once a process: the command line checks a request before the run
+    checks it again)."""
     import subprocess
     probe = subprocess.run(["c++", "-x", "c++", "-E", "-"], input="#include <lz4.h>\n",
                            capture_output=True, text=True)
